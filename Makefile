@@ -1,0 +1,31 @@
+# The course's commands. `make book` builds the HTML book, `make test` runs every test;
+# both create .venv and install requirements.txt first when needed (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install book test lab benchmark clean
+
+install: $(STAMP)
+
+# Reinstalls only when requirements.txt or pyproject.toml change.
+$(STAMP): requirements.txt pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -r requirements.txt
+	touch $(STAMP)
+
+# -W: warnings are errors; -n: every reference must resolve; --keep-going: report them all.
+book: $(STAMP)
+	$(BIN)/jupyter-book build . --builder html -W -n --keep-going
+	@echo "Open _build/html/index.html in a browser."
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab book/
+
+clean:
+	rm -rf _build

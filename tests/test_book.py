@@ -1,0 +1,224 @@
+"""The built book: it builds with warnings as errors, loads nothing from the network, its
+links all lead somewhere, its equations are typeset and its explorers respond, in a
+headless Chromium (the system one) with no kernel."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import re
+import threading
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import pytest
+
+from conftest import CHROMIUM_FLAGS, toc_files
+
+# Tags whose address the browser loads by itself (an <a href> is only followed if clicked).
+LOADING = {("script", "src"), ("link", "href"), ("img", "src"), ("iframe", "src"),
+           ("source", "src"), ("video", "src"), ("audio", "src")}
+
+
+class _Page(HTMLParser):
+    """Collects the ids, the links and the loaded resources of one HTML page."""
+
+    def __init__(self):
+        super().__init__()
+        self.ids, self.links, self.loads = set(), [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "meta" and (attrs.get("http-equiv") or "").lower() == "refresh":
+            self.links.append((attrs.get("content") or "").split("url=")[-1].strip())
+        if "id" in attrs:
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+        for t, attribute in LOADING:
+            if tag == t and attrs.get(attribute):
+                self.loads.append(attrs[attribute])
+
+
+@functools.lru_cache(maxsize=None)
+def _parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def _pages(root: Path) -> list[Path]:
+    """The pages of this build: those of _toc.yml, the index, search and redirect pages
+    (a folder reused between builds may hold pages of earlier tables of contents)."""
+    names = [f"{f}.html" for f in toc_files()] + ["index.html", "genindex.html", "search.html"]
+    return [root / name for name in names if (root / name).exists()]
+
+
+def test_book_builds_with_warnings_as_errors(built_book):
+    assert (built_book / "index.html").exists()
+    assert (built_book / "book" / "intro.html").exists()
+
+
+def test_no_page_loads_anything_from_outside_the_build(built_book):
+    outside = []
+    for path in _pages(built_book):
+        for address in _parse(path).loads:
+            if re.match(r"^(https?:)?//", address):
+                outside.append(f"{path.relative_to(built_book)}: {address}")
+    for css in (built_book / "_static").rglob("*.css"):
+        for address in re.findall(r"url\(\s*['\"]?((?:https?:)?//[^'\")]+)", css.read_text(errors="ignore")):
+            outside.append(f"{css.relative_to(built_book)}: {address}")
+    assert not outside, "resources loaded from the network:\n" + "\n".join(outside)
+
+
+def test_every_internal_link_points_somewhere(built_book):
+    broken = []
+    for path in _pages(built_book):
+        for href in _parse(path).links:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or href.startswith(("mailto:", "javascript:")):
+                continue
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{path.relative_to(built_book)} -> {href} (no such file)")
+            elif parts.fragment and target.suffix == ".html" and parts.fragment not in _parse(target).ids:
+                broken.append(f"{path.relative_to(built_book)} -> {href} (no such anchor)")
+    assert not broken, "broken internal links:\n" + "\n".join(broken)
+
+
+@pytest.fixture(scope="module")
+def served_book(built_book):
+    """Serve _build/html on a free port of 127.0.0.1 for the duration of the module."""
+    handler = functools.partial(_QuietHandler, directory=str(built_book))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=CHROMIUM_FLAGS[1:])
+        yield browser
+        browser.close()
+
+
+# Waits for MathJax 2 to finish typesetting, then lists math left as raw TeX or in error.
+UNTYPESET_MATH = """() => new Promise(resolve => {
+  const report = () => {
+    // Sphinx's math elements (MathJax's own output also uses the class "math")
+    const math = Array.from(document.querySelectorAll('span.math.notranslate, div.math.notranslate'));
+    const raw = math.filter(m => !m.querySelector('script[type^="math/tex"]'))
+                    .map(m => m.textContent.slice(0, 60));
+    const errors = Array.from(document.querySelectorAll('.MathJax .merror, .MathJax_Error'))
+                        .map(e => e.textContent.slice(0, 60));
+    resolve({count: math.length, raw: raw, errors: errors});
+  };
+  if (!document.querySelector('.math.notranslate')) { report(); return; }
+  const wait = () => (window.MathJax && MathJax.Hub && MathJax.Hub.Queue)
+      ? MathJax.Hub.Queue(report) : setTimeout(wait, 50);
+  wait();
+})"""
+
+BROKEN_IMAGES = """() => Array.from(document.images)
+    .filter(i => !i.complete || i.naturalWidth === 0).map(i => (i.alt || i.src).slice(0, 80))"""
+
+
+def test_every_page_works_in_a_browser_with_no_network(built_book, served_book, browser):
+    problems = []
+    pages = _pages(built_book)
+    assert len(pages) >= 5
+    for path in pages:
+        name = path.relative_to(built_book).as_posix()
+        if 'http-equiv="refresh"' in path.read_text(encoding="utf-8").lower():
+            continue  # the root index.html only redirects to the first page
+        context = browser.new_context()
+        page = context.new_page()
+        seen = []
+
+        def route(route, seen=seen):
+            url = route.request.url
+            if url.startswith(served_book) or url.startswith(("data:", "blob:", "about:")):
+                route.continue_()
+            else:
+                seen.append(f"request leaving the book: {url}")
+                route.abort()
+
+        page.route("**/*", route)
+        page.on("console", lambda m, seen=seen: seen.append(f"console {m.type}: {m.text}")
+                if m.type == "error" else None)
+        page.on("pageerror", lambda e, seen=seen: seen.append(f"script error: {e}"))
+        page.on("response", lambda r, seen=seen: seen.append(f"HTTP {r.status}: {r.url}")
+                if r.status >= 400 else None)
+        page.goto(urljoin(served_book, name), wait_until="load")
+        math = page.evaluate(UNTYPESET_MATH)
+        seen += [f"math not typeset: {m}" for m in math["raw"]]
+        seen += [f"math error: {m}" for m in math["errors"]]
+        seen += [f"image not loaded: {m}" for m in page.evaluate(BROKEN_IMAGES)]
+        problems += [f"{name}: {s}" for s in seen]
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_equations_are_typeset(built_book, served_book, browser):
+    page = browser.new_page()
+    page.goto(urljoin(served_book, "book/notation.html"), wait_until="load")
+    math = page.evaluate(UNTYPESET_MATH)
+    assert math["count"] > 50 and not math["raw"]
+    assert page.locator(".MathJax").count() >= math["count"]
+    page.close()
+
+
+MOVE_EVERY_SLIDER = """(root) => {
+  const image = root.querySelector('img');
+  const results = [];
+  for (const input of root.querySelectorAll('input[type="range"]')) {
+    const output = input.parentElement.querySelector('output');
+    const before = {src: image.src, label: output.textContent};
+    const target = (parseInt(input.value) + 1) % (parseInt(input.max) + 1);
+    input.value = String(target);
+    input.dispatchEvent(new Event('input', {bubbles: true}));
+    results.push({param: input.dataset.param, max: parseInt(input.max),
+                  imageChanged: image.src !== before.src, labelChanged: output.textContent !== before.label,
+                  label: output.textContent, loaded: image.complete && image.naturalWidth > 0});
+  }
+  return results;
+}"""
+
+
+def test_every_explorer_responds_without_a_kernel(built_book, served_book, browser):
+    found, problems = 0, []
+    for path in _pages(built_book):
+        if "course-explorer" not in path.read_text(encoding="utf-8"):
+            continue
+        name = path.relative_to(built_book).as_posix()
+        page = browser.new_page()
+        errors = []
+        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+        page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
+        page.goto(urljoin(served_book, name), wait_until="load")
+        for k, explorer in enumerate(page.locator("div.course-explorer").all()):
+            found += 1
+            for r in explorer.evaluate(MOVE_EVERY_SLIDER):
+                if r["max"] == 0:
+                    continue  # a parameter with a single precomputed value cannot move
+                if not (r["imageChanged"] and r["labelChanged"]):
+                    problems.append(f"{name} explorer {k}, slider {r['param']}: {r}")
+        problems += [f"{name}: {e}" for e in errors]
+        page.close()
+    assert found >= 1, "no explorer found in the built book"
+    assert not problems, "\n".join(problems)
