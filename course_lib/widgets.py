@@ -259,7 +259,9 @@ class Explorer:
             import ipywidgets as widgets
 
             sliders = {p.name: p.slider() for p in self.params}
-            image = widgets.Image(value=self.render(), format="png")
+            first = self.render()
+            # Shown at the PNG's own width (the IHDR chunk's first field), not stretched.
+            image = widgets.Image(value=first, format="png", width=str(int.from_bytes(first[16:20], "big")))
             status = widgets.HTML(value="", layout=widgets.Layout(min_height="1.5em"))
 
             def update(_change=None):
