@@ -27,5 +27,10 @@ test: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/
 
+# Times every notebook, the book build, the training loops and the explorers on this
+# machine, and prepends a dated table to benchmarks/results.md (not a test: never fails).
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
 clean:
 	rm -rf _build

@@ -5,7 +5,10 @@
    copied into ``_build/html/_static/mathjax`` after each build. The copy is made at the
    end of the build rather than kept in the book's ``_static/`` folder, because Jupyter
    Book 1 adds every ``.js`` found there as a script of every page.
-2. Thebe. With thebe off (``launch_buttons.thebe: false`` in ``_config.yml``), the pages
+2. Alt text. Figures made in a notebook carry a description of their titles and axis
+   labels in their PNG metadata (``course_lib.plotting.use_style``); it becomes the image's
+   alt text, instead of the file name myst-nb would give it.
+3. Thebe. With thebe off (``launch_buttons.thebe: false`` in ``_config.yml``), the pages
    carry no thebe script at all: sphinx-thebe would otherwise add its loader (which points
    at a CDN) and, on incremental builds, its inline settings twice (a script error).
 """
@@ -61,6 +64,24 @@ def _drop_thebe(app, pagename, templatename, context, doctree) -> None:
     ]
 
 
+def _describe_images(app, doctree, docname) -> None:
+    from docutils import nodes
+    from PIL import Image
+
+    folder = Path(app.srcdir) / Path(docname).parent
+    for image in doctree.findall(nodes.image):
+        uri = image.get("uri", "")
+        if image.get("alt") not in (None, "", uri) or not uri.endswith(".png"):
+            continue
+        for path in (Path(uri), folder / uri, Path(app.srcdir) / uri):
+            if path.is_file():
+                with Image.open(path) as png:
+                    description = png.info.get("Description")
+                if description:
+                    image["alt"] = description
+                break
+
+
 def _copy_mathjax(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -73,5 +94,6 @@ def _copy_mathjax(app, exception) -> None:
 def setup(app):
     app.connect("config-inited", _configure, priority=900)  # after the book's own config
     app.connect("html-page-context", _drop_thebe, priority=900)
+    app.connect("doctree-resolved", _describe_images)
     app.connect("build-finished", _copy_mathjax)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -13,11 +13,65 @@ import matplotlib
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
+UNLABELLED = "an unlabelled axis"
+
+
+def describe_figure(fig) -> str:
+    """A sentence describing a figure from its titles and axis labels (its alt text).
+
+    Each panel gives "title: y-label against x-label"; a panel with a visible axis but no
+    label says so (UNLABELLED), which the book's tests look for.
+    """
+    parts = []
+    suptitle = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""
+    for ax in fig.axes:
+        if not ax.get_visible() or (not ax.has_data() and not ax.get_title()):
+            continue
+        title = ax.get_title() or ax.get_title(loc="left")
+        if not ax.axison:  # an image panel (a digit, a grid of samples)
+            parts.append(title or "image")
+            continue
+        if ax.get_label() == "<colorbar>":
+            continue
+        xlabel = ax.get_xlabel() or UNLABELLED
+        ylabel = ax.get_ylabel() or UNLABELLED
+        parts.append(f"{title + ': ' if title else ''}{ylabel} against {xlabel}")
+    text = "; ".join(dict.fromkeys(parts))  # repeated panels said once
+    text = (f"{suptitle}. " if suptitle else "") + (text or "figure")
+    return text.replace("$", "").replace("\\", "")  # read as text, not as TeX
+
+
+def _png_with_description(fig) -> bytes:
+    """The inline PNG of a figure, with its description in the PNG's text metadata."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight",
+                metadata={"Description": describe_figure(fig)})
+    return buffer.getvalue()
+
+
 def use_style() -> None:
     """Set the course's matplotlib style: readable sizes, light grid, white background.
 
-    The white figure background keeps figures readable when the book is in dark mode.
+    The white figure background keeps figures readable when the book is in dark mode. In a
+    notebook, figures are also sent with their description (:func:`describe_figure`), which
+    the book uses as alt text for readers who cannot see them.
     """
+    import matplotlib.figure
+    import matplotlib.pyplot as plt
+
+    # The inline backend registers its own PNG formatter when it loads, which pyplot does
+    # on the first figure: load it now (an empty figure, closed) so that ours comes after.
+    plt.close(plt.figure())
+
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None:
+        formatter = shell.display_formatter.formatters["image/png"]
+        formatter.for_type(matplotlib.figure.Figure, _png_with_description)
     matplotlib.rcParams.update(
         {
             "figure.figsize": (7.0, 3.6),

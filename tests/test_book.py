@@ -72,6 +72,22 @@ def test_no_page_loads_anything_from_outside_the_build(built_book):
     assert not outside, "resources loaded from the network:\n" + "\n".join(outside)
 
 
+def test_no_page_shows_a_warning_or_an_undescribed_figure(built_book):
+    """Cells print no warning (stderr), and every figure has alt text naming its axes."""
+    problems = []
+    for path in _pages(built_book):
+        text = path.read_text(encoding="utf-8")
+        name = path.relative_to(built_book).as_posix()
+        if "output stderr" in text:
+            problems.append(f"{name}: a cell printed on stderr")
+        for alt in re.findall(r'<img alt="([^"]*)" src="[^"]*_images/', text):
+            if not alt or alt.endswith(".png"):
+                problems.append(f"{name}: a figure without alt text")
+            elif "unlabelled axis" in alt:
+                problems.append(f"{name}: a figure with an unlabelled axis: {alt[:120]}")
+    assert not problems, "\n".join(problems)
+
+
 def test_every_internal_link_points_somewhere(built_book):
     broken = []
     for path in _pages(built_book):

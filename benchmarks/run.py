@@ -1,0 +1,260 @@
+"""The course's benchmark: `make benchmark` (or `python benchmarks/run.py`).
+
+Measures, on the machine it runs on, and writes a dated Markdown table to
+benchmarks/results.md (newest run first, earlier runs kept below):
+
+1. each notebook of the book executed cold (a fresh kernel each): wall time and the
+   kernel's peak memory, against the 20 s budget;
+2. the whole book built cold (a fresh output folder, no execution cache), then rebuilt with
+   nothing changed;
+3. the training throughput of the course's VAE and Bayes-by-backprop loops against the
+   plain PyTorch recipe for the same model and loss (a DataLoader over a TensorDataset);
+4. each explorer's precompute time and page weight, and the live update time of the
+   analytic ones.
+
+It is a benchmark, not a test: nothing fails on a slow machine, but a notebook over twice
+its budget is reported at the top of the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results.md"
+NOTEBOOK_BUDGET = 20.0  # seconds, cold
+BOOK_BUDGET = 180.0
+REBUILD_BUDGET = 15.0
+THROUGHPUT_TARGET = 1.5  # course loop / plain recipe, samples per second
+LIVE_BUDGET = 1.0
+PRECOMPUTE_BUDGET = 10.0
+PAGE_WEIGHT_BUDGET = 2_000_000
+
+
+# --- the machine -----------------------------------------------------------------------
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import psutil
+
+    memory = psutil.virtual_memory().total / 2**30
+    return (f"{cpu}, {os.cpu_count()} logical cores, {memory:.0f} GiB; {platform.system()} "
+            f"{platform.release()}; Python {platform.python_version()}; torch {torch.__version__}")
+
+
+# --- 1. notebooks ----------------------------------------------------------------------
+def toc_notebooks() -> list[Path]:
+    sys.path.insert(0, str(ROOT / "tests"))  # the tests' reading of _toc.yml
+    from conftest import toc_notebooks as listed
+
+    return listed()
+
+
+def run_notebook(path: Path) -> tuple[float, float]:
+    """Execute a notebook in a fresh kernel; return (seconds, peak kernel memory in MiB)."""
+    import nbformat
+    import psutil
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    peak, done = [0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            try:
+                pid = client.km.provisioner.process.pid
+                process = psutil.Process(pid)
+                rss = process.memory_info().rss + sum(c.memory_info().rss for c in process.children(recursive=True))
+                peak[0] = max(peak[0], rss)
+            except Exception:  # the kernel is not up yet, or already gone
+                pass
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    start = time.perf_counter()
+    sampler.start()
+    try:
+        client.execute()
+    finally:
+        done.set()
+    return time.perf_counter() - start, peak[0] / 2**20
+
+
+# --- 2. the book ------------------------------------------------------------------------
+def build_book(output: Path) -> float:
+    start = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT),
+                    "--builder", "html", "--path-output", str(output), "-W", "-n", "--keep-going"],
+                   check=True, capture_output=True, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+# --- 3. training throughput ---------------------------------------------------------------
+def plain_recipe(model, x: torch.Tensor, loss_fn, epochs: int, batch_size: int, lr: float) -> float:
+    """The PyTorch examples' recipe: a DataLoader over a TensorDataset, Adam; samples/s."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    loader = DataLoader(TensorDataset(x), batch_size=batch_size, shuffle=True)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        for (batch,) in loader:
+            optimizer.zero_grad()
+            loss_fn(batch).backward()
+            optimizer.step()
+    return epochs * len(x) / (time.perf_counter() - start)
+
+
+def vae_throughput(epochs: int = 30, batch_size: int = 128) -> tuple[float, float]:
+    from course_lib import data, vae
+
+    x = torch.as_tensor(data.digits().x, dtype=vae.DTYPE)
+    course = vae.VAE(64, 2, hidden=(64,), sigma2=0.1)
+    start = time.perf_counter()
+    vae.fit(course, x, epochs=epochs, lr=1e-3, batch_size=batch_size)
+    ours = epochs * len(x) / (time.perf_counter() - start)
+
+    plain = vae.VAE(64, 2, hidden=(64,), sigma2=0.1)
+
+    def loss(batch):
+        xi = torch.randn(1, len(batch), plain.latent_dim, dtype=vae.DTYPE)
+        reconstruction, kl = plain.elbo_terms(batch, xi)
+        return -(reconstruction - kl).mean()
+
+    return ours, plain_recipe(plain, x, loss, epochs, batch_size, 1e-3)
+
+
+def bayes_throughput(epochs: int = 30, batch_size: int = 32) -> tuple[float, float]:
+    from course_lib import bayes, data
+
+    dataset = data.diabetes()
+    x, y = data.standardize(dataset.x), data.standardize(dataset.y)
+    course = bayes.BayesianRegression(10, hidden=(50,), sigma2=0.5)
+    start = time.perf_counter()
+    bayes.fit(course, x, y, epochs=epochs, lr=1e-2, n_mc=1, batch_size=batch_size)
+    ours = epochs * len(x) / (time.perf_counter() - start)
+
+    plain = bayes.BayesianRegression(10, hidden=(50,), sigma2=0.5)
+    xt, yt = torch.as_tensor(x, dtype=bayes.DTYPE), torch.as_tensor(y, dtype=bayes.DTYPE)
+    n_batches = math.ceil(len(x) / batch_size)
+    from torch.utils.data import DataLoader, TensorDataset
+
+    loader = DataLoader(TensorDataset(xt, yt), batch_size=batch_size, shuffle=True)
+    optimizer = torch.optim.Adam(plain.parameters(), lr=1e-2)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            bayes.free_energy(plain, xb, yb, n_mc=1, kl_weight=1 / n_batches)["free_energy"].backward()
+            optimizer.step()
+    return ours, epochs * len(x) / (time.perf_counter() - start)
+
+
+# --- 4. explorers ---------------------------------------------------------------------------
+def explorers() -> dict:
+    """Each explorer of the book, built as its chapter builds it."""
+    from course_lib import bayes, data, optim, vae_explorers, widgets
+
+    digits = data.digits()
+    x_train, x_test = data.split(digits.x, test_fraction=0.25, seed=0)
+    return {
+        "σ² demo (interactive figures)": (widgets.gaussian_nll_explorer, {"sigma2": 0.77}),
+        "learning rate ρ (optimisation)": (optim.make_lr_explorer, {"lr": 0.0123}),
+        "σ² (VAE)": (lambda: vae_explorers.make_sigma2_explorer(x_train, x_test), None),
+        "latent dimension m (VAE)": (lambda: vae_explorers.make_latent_dim_explorer(x_train, x_test), None),
+        "predictive bands (Bayes by backprop)": (bayes.make_explorer, None),
+    }
+
+
+def measure_explorer(factory, live_values) -> tuple[float, int, float | None]:
+    explorer = factory()
+    size = len(explorer.to_html().encode())
+    live = None
+    if live_values is not None:
+        start = time.perf_counter()
+        explorer.render(**live_values)
+        live = time.perf_counter() - start
+    return explorer.precompute_seconds, size, live
+
+
+# --- the report ----------------------------------------------------------------------------
+def mark(ok: bool) -> str:
+    return "ok" if ok else "**over budget**"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-build", action="store_true", help="do not time the book builds")
+    args = parser.parse_args()
+
+    lines, alarms = [], []
+    lines += ["| notebook | cold run (s) | peak memory (MiB) | budget 20 s |", "|---|---:|---:|---|"]
+    for path in toc_notebooks():
+        seconds, memory = run_notebook(path)
+        print(f"{path.name}: {seconds:.1f} s, {memory:.0f} MiB", flush=True)
+        lines.append(f"| {path.stem} | {seconds:.1f} | {memory:.0f} | {mark(seconds <= NOTEBOOK_BUDGET)} |")
+        if seconds > 2 * NOTEBOOK_BUDGET:
+            alarms.append(f"- **{path.stem} took {seconds:.0f} s, over twice its {NOTEBOOK_BUDGET:.0f} s budget**")
+
+    if not args.skip_build:
+        with tempfile.TemporaryDirectory() as folder:
+            cold = build_book(Path(folder))
+            again = build_book(Path(folder))
+            size = sum(f.stat().st_size for f in (Path(folder) / "_build" / "html").rglob("*") if f.is_file())
+        print(f"book: cold {cold:.0f} s, rebuild {again:.1f} s, {size / 2**20:.0f} MiB", flush=True)
+        lines += ["", "| book | seconds | budget |", "|---|---:|---|",
+                  f"| cold build, every notebook executed | {cold:.0f} | {mark(cold <= BOOK_BUDGET)} (180 s) |",
+                  f"| rebuild, nothing changed | {again:.1f} | {mark(again <= REBUILD_BUDGET)} (15 s) |",
+                  f"| size of _build/html | {size / 2**20:.1f} MiB | |"]
+
+    lines += ["", "| training loop | course (samples/s) | DataLoader recipe (samples/s) | ratio | target 1.5 |",
+              "|---|---:|---:|---:|---|"]
+    for name, measure in (("VAE on digits, batch 128", vae_throughput),
+                          ("Bayes by backprop on diabetes, batch 32", bayes_throughput)):
+        ours, plain = measure()
+        ratio = ours / plain
+        print(f"{name}: {ours:.0f} vs {plain:.0f} samples/s ({ratio:.2f}x)", flush=True)
+        lines.append(f"| {name} | {ours:.0f} | {plain:.0f} | {ratio:.2f} | {mark(ratio >= THROUGHPUT_TARGET)} |")
+
+    lines += ["", "| explorer | precompute (s) | page weight (kB) | live update (s) | budgets 10 s, 2 MB, 1 s |",
+              "|---|---:|---:|---:|---|"]
+    for name, (factory, live_values) in explorers().items():
+        precompute, size, live = measure_explorer(factory, live_values)
+        ok = precompute <= PRECOMPUTE_BUDGET and size <= PAGE_WEIGHT_BUDGET and (live is None or live <= LIVE_BUDGET)
+        live_text = f"{live:.2f}" if live is not None else "trains a model"
+        print(f"{name}: precompute {precompute:.1f} s, {size / 1e3:.0f} kB, live {live_text}", flush=True)
+        lines.append(f"| {name} | {precompute:.1f} | {size / 1e3:.0f} | {live_text} | {mark(ok)} |")
+
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    header = [f"## {stamp}", "", f"Machine: {machine()}.", ""]
+    if alarms:
+        header += ["Notebooks over twice their budget:", ""] + alarms + [""]
+    previous = RESULTS.read_text().split("\n", 2)[2] if RESULTS.exists() else ""
+    RESULTS.write_text("# Benchmark results\n\n" + "\n".join(header + lines) + "\n\n" + previous)
+    print(f"written to {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
