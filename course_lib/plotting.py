@@ -16,6 +16,19 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 UNLABELLED = "an unlabelled axis"
 
 
+def _label(ax, which: str) -> str:
+    """The axis label of ``ax``, or that of an axis it shares (``sharey=True`` labels once)."""
+    label = ax.get_xlabel() if which == "x" else ax.get_ylabel()
+    if label:
+        return label
+    shared = ax.get_shared_x_axes() if which == "x" else ax.get_shared_y_axes()
+    for sibling in shared.get_siblings(ax):
+        label = sibling.get_xlabel() if which == "x" else sibling.get_ylabel()
+        if label:
+            return label
+    return ""
+
+
 def describe_figure(fig) -> str:
     """A sentence describing a figure from its titles and axis labels (its alt text).
 
@@ -33,8 +46,8 @@ def describe_figure(fig) -> str:
             continue
         if ax.get_label() == "<colorbar>":
             continue
-        xlabel = ax.get_xlabel() or UNLABELLED
-        ylabel = ax.get_ylabel() or UNLABELLED
+        xlabel = _label(ax, "x") or UNLABELLED
+        ylabel = _label(ax, "y") or UNLABELLED
         parts.append(f"{title + ': ' if title else ''}{ylabel} against {xlabel}")
     text = "; ".join(dict.fromkeys(parts))  # repeated panels said once
     text = (f"{suptitle}. " if suptitle else "") + (text or "figure")

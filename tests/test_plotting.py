@@ -26,6 +26,16 @@ def test_an_unlabelled_axis_is_named_as_such():
     assert plotting.UNLABELLED in plotting.describe_figure(fig)
 
 
+def test_a_shared_axis_takes_its_label_from_its_sibling():
+    fig = Figure()
+    left, right = fig.subplots(1, 2, sharey=True)
+    for ax in (left, right):
+        ax.plot([0, 1])
+        ax.set_xlabel("x")
+    left.set_ylabel("y")
+    assert plotting.describe_figure(fig) == "y against x"
+
+
 def test_the_inline_png_carries_its_description():
     fig = Figure()
     ax = fig.subplots()
