@@ -147,7 +147,7 @@ def vae_throughput(epochs: int = 30, batch_size: int = 128) -> tuple[float, floa
 
 
 def bayes_throughput(epochs: int = 30, batch_size: int = 32) -> tuple[float, float]:
-    from course_lib import bayes, data
+    from course_lib import bayes, bayes_figures, data
 
     dataset = data.diabetes()
     x, y = data.standardize(dataset.x), data.standardize(dataset.y)
@@ -184,7 +184,7 @@ def explorers() -> dict:
         "learning rate ρ (optimisation)": (optim.make_lr_explorer, {"lr": 0.0123}),
         "σ² (VAE)": (lambda: vae_explorers.make_sigma2_explorer(x_train, x_test), None),
         "latent dimension m (VAE)": (lambda: vae_explorers.make_latent_dim_explorer(x_train, x_test), None),
-        "predictive bands (Bayes by backprop)": (bayes.make_explorer, None),
+        "predictive bands (Bayes by backprop)": (bayes_figures.make_explorer, None),
     }
 
 

@@ -171,7 +171,8 @@ class Explorer:
             raise ValueError(f"dpi must be a positive integer, got {dpi!r}")
         self.compute, self.draw, self.params = compute, draw, params
         self.alt, self.figsize, self.dpi = alt.strip(), tuple(figsize), dpi
-        self._cache: dict[tuple, Any] = {}
+        self._cache: dict[tuple, Any] = {}  # values -> compute(**values)
+        self._pngs: dict[tuple, bytes] = {}  # values -> the PNG drawn from that result
         self._frames: list[bytes] | None = None
         self._widget = None
         self.precompute_seconds: float | None = None  # measured by precompute()
@@ -201,12 +202,15 @@ class Explorer:
     def render(self, **values) -> bytes:
         """The PNG of the figure for ``values`` (defaults for the ones not given)."""
         values = self.values(**values)
-        result = self.result(**values)
-        fig = matplotlib.figure.Figure(figsize=self.figsize)  # not pyplot: nothing leaks
-        self.draw(fig, result, **values)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=self.dpi, facecolor="white", bbox_inches="tight")
-        return _compress_png(buffer.getvalue())
+        key = tuple(values[p.name] for p in self.params)
+        if key not in self._pngs:
+            result = self.result(**values)
+            fig = matplotlib.figure.Figure(figsize=self.figsize)  # not pyplot: nothing leaks
+            self.draw(fig, result, **values)
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=self.dpi, facecolor="white", bbox_inches="tight")
+            self._pngs[key] = _compress_png(buffer.getvalue())
+        return self._pngs[key]
 
     def grid_values(self) -> list[dict]:
         """Every combination of the grids, the last parameter varying fastest."""

@@ -1,0 +1,256 @@
+"""Figures, 1-D fits and the explorer of the chapters on variational Bayes.
+
+The method itself (the model, F(eta), its Monte Carlo estimate and the training loop) is in
+:mod:`course_lib.bayes`; this module applies it to the pages' data sets and draws the
+results: predictive bands, coverage, the posterior of two weights, the explorer over sigma^2
+and the prior's scale.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+
+from torch.nn.functional import softplus
+
+from course_lib.bayes import (DTYPE, Adam, BayesianRegression, _count, _data, _one_thread, _positive, fit,
+                              kl_closed_form, reparametrize)
+
+
+class CurveFit:
+    """A network fitted to 1-D data on standardised x and y; predictions in y's units."""
+
+    def __init__(self, x, y):
+        x, y = _data(x, y)
+        self.x_mean, self.x_std = x.mean().item(), x.std().item()
+        self.y_mean, self.y_std = y.mean().item(), y.std().item()
+        self.model, self.history = None, None
+
+    def scale(self, x, y=None):
+        """Standardised x (N, 1), and y (N,) when given."""
+        x = (np.asarray(x, dtype=np.float64).reshape(-1, 1) - self.x_mean) / self.x_std
+        return x if y is None else (x, (np.asarray(y, dtype=np.float64) - self.y_mean) / self.y_std)
+
+    def predict(self, x, n_samples=200, seed=0):
+        """Bayesian model: predictive (mean, std), each (N,); deterministic model: mean (N,)."""
+        if isinstance(self.model, BayesianRegression):
+            mean, std = self.model.predict(self.scale(x), n_samples, seed)
+            return self.y_mean + self.y_std * mean, self.y_std * std
+        from course_lib import nn
+
+        return self.y_mean + self.y_std * nn.predict(self.model, self.scale(x))[:, 0]
+
+
+def fit_curve(x, y, sigma2, prior_std=1.0, hidden=(32,), activation="relu", epochs=600, n_mc=4,
+              lr=0.05, seed=0):
+    """A Bayesian network y = f_theta(x) + eps on 1-D data; ``sigma2`` is in the units of y^2.
+
+    x and y are standardised first (so that the prior N(0, prior_std^2 I) means the same on
+    every data set) and sigma2 is rescaled with them; :func:`fit` does the rest.
+    """
+    curve = CurveFit(x, y)
+    xs, ys = curve.scale(x, y)
+    sigma2 = _positive("sigma2", sigma2) / curve.y_std**2
+    curve.model = BayesianRegression(1, hidden, sigma2, prior_std, activation, seed)
+    curve.history = fit(curve.model, xs, ys, epochs=epochs, lr=lr, n_mc=n_mc, seed=seed)
+    return curve
+
+
+def fit_curves(x, y, settings, hidden=(16,), activation="relu", epochs=200, n_mc=4, lr=0.08, seed=0):
+    """:func:`fit_curve` for K settings (sigma2, prior_std) at once, in one batched computation.
+
+    Adam acts elementwise, so K independent problems stacked in one eta of shape (K, 2, D) and
+    summed into one loss are K independent fits (full batch, closed-form KL, the averaging of
+    :func:`fit`); one forward pass over K * M parameter vectors costs little more than one.
+    """
+    with _one_thread():
+        curves = [CurveFit(x, y) for _ in settings]
+        xs, ys = (torch.as_tensor(a) for a in curves[0].scale(x, y))
+        for curve, (sigma2, prior_std) in zip(curves, settings):
+            sigma2 = _positive("sigma2", sigma2) / curve.y_std**2
+            curve.model = BayesianRegression(1, hidden, sigma2, prior_std, activation, seed)
+        models = [curve.model for curve in curves]
+        eta = torch.nn.Parameter(torch.stack([m.eta.detach() for m in models]))  # (K, 2, D)
+        sigma2 = torch.tensor([m.sigma2 for m in models], dtype=DTYPE)  # (K,)
+        prior_std = torch.tensor([[m.prior_std] for m in models], dtype=DTYPE)  # (K, 1)
+        k_models, n_params = eta.shape[0], eta.shape[2]
+        generator = torch.Generator().manual_seed(seed)
+        optimizer = Adam(eta, _positive("lr", lr))
+        n_average = int(0.6 * epochs)
+        eta_sum = torch.zeros_like(eta)
+        for epoch in range(_count("epochs", epochs)):
+            xi = torch.randn(k_models, n_mc, n_params, generator=generator, dtype=DTYPE)
+            theta = reparametrize(xi, (eta[:, :1, :], eta[:, 1:, :]))  # (K, M, D)
+            f = models[0].network(xs, theta.reshape(-1, n_params)).reshape(k_models, n_mc, -1)
+            nll = ((ys - f) ** 2).sum(-1).mean(-1) / (2 * sigma2) + len(ys) / 2 * torch.log(2 * math.pi * sigma2)
+            kl = kl_closed_form(eta[:, 0], softplus(eta[:, 1]), prior_std)  # (K,)
+            (kl + nll).sum().backward()
+            optimizer.step()
+            if epoch >= epochs - n_average:
+                optimizer.lr *= 0.2 ** (1 / n_average)
+                eta_sum += eta.detach()
+        with torch.no_grad():
+            for k, model in enumerate(models):
+                model.eta.copy_(eta_sum[k] / max(n_average, 1) if n_average else eta[k])
+    return curves
+
+
+def fit_deterministic_curve(x, y, hidden=(32,), activation="relu", epochs=800, lr=0.02, seed=0):
+    """A deterministic network (course_lib.nn) on the same standardised data: point predictions."""
+    from course_lib import nn
+
+    curve = CurveFit(x, y)
+    xs, ys = curve.scale(x, y)
+    curve.model = nn.MLP([1, *hidden, 1], activation=activation, seed=seed)
+    curve.history = nn.fit(curve.model, xs, ys, epochs=epochs, lr=lr, seed=seed)
+    return curve
+
+
+def coverage(y, mean, std, level=0.95):
+    """Fraction of y inside the central predictive intervals mean +- z std of the given level."""
+    z = torch.distributions.Normal(0.0, 1.0).icdf(torch.tensor((1 + level) / 2)).item()
+    return float(np.mean(np.abs(np.asarray(y) - mean) <= z * np.asarray(std)))
+
+
+def draw_bands(ax, x_train, y_train, x_grid, mean, std, title=""):
+    """Data, predictive mean and 95 % band (mean +- 1.96 std) on ``ax``."""
+    ax.fill_between(x_grid, mean - 1.96 * std, mean + 1.96 * std, color="#56B4E9", alpha=0.4,
+                    lw=0, label="95 % predictive interval")
+    ax.plot(x_grid, mean, color="#0072B2", label="predictive mean")
+    ax.plot(np.ravel(x_train), y_train, "k.", ms=3, label="training data")
+    ax.set_title(title)
+
+
+def plot_comparison(x_train, y_train, x_grid, point, mean, std, xlabel, ylabel, title):
+    """Left: a deterministic network's point predictions; right: the Bayesian network's bands."""
+    fig = plt.figure(figsize=(9.0, 3.6), layout="constrained")
+    left, right = fig.subplots(1, 2, sharey=True)
+    left.plot(np.ravel(x_train), y_train, "k.", ms=3, label="training data")
+    left.plot(x_grid, point, color="#D55E00", label="prediction")
+    left.set_title("Deterministic network")
+    draw_bands(right, x_train, y_train, x_grid, mean, std, title="Bayesian network")
+    for ax in (left, right):
+        ax.axvspan(np.min(x_train), np.max(x_train), color="0.92", zorder=-1)
+        ax.set_xlabel(xlabel)
+        ax.legend(loc="upper left", fontsize=8)
+    left.set_ylabel(ylabel)
+    fig.suptitle(title)
+    plt.close(fig)
+    return fig
+
+
+def plot_history(history, title="Training"):
+    """F and -E_q log l (left) and the KL term (right), per epoch."""
+    fig = plt.figure(figsize=(8.0, 3.0))
+    left, right = fig.subplots(1, 2)
+    left.plot(history["free_energy"], label="F = KL − E_q log ℓ")
+    left.plot(history["nll"], label="−E_q log ℓ(Y | θ)")
+    left.set_ylim(top=np.percentile(history["free_energy"], 99))  # the first epochs are off the scale
+    right.plot(history["kl"], color="#009E73")
+    for ax, name in ((left, f"{title}: F(η) and its data term"), (right, "KL(q_η, π)")):
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("nats")
+        ax.set_title(name)
+    left.legend()
+    plt.close(fig)
+    return fig
+
+
+def plot_posterior_pair(mean, cov, q_mean, q_std, i, j, names):
+    """2-std ellipses of the exact posterior and of the mean-field q for weights i and j."""
+    fig = plt.figure(figsize=(4.8, 4.2))
+    ax = fig.subplots()
+    angle = np.linspace(0, 2 * np.pi, 200)
+    circle = 2 * np.stack([np.cos(angle), np.sin(angle)])
+    exact = np.linalg.cholesky(cov[np.ix_([i, j], [i, j])]) @ circle
+    ax.plot(mean[i] + exact[0], mean[j] + exact[1], label="exact posterior")
+    ax.plot(q_mean[i] + q_std[i] * circle[0], q_mean[j] + q_std[j] * circle[1], ls="--", label="mean-field q")
+    ax.plot(mean[i], mean[j], "k+")
+    ax.set_xlabel(f"weight of {names[i]}")
+    ax.set_ylabel(f"weight of {names[j]}")
+    ax.set_title("2-standard-deviation ellipses")
+    ax.legend()
+    plt.close(fig)
+    return fig
+
+
+EXPLORER_SIGMA2 = (0.0005, 0.003, 0.02)  # noise sd 0.02 to 0.14 around the curve
+EXPLORER_PRIOR_STD = (0.3, 1.0, 3.0)
+
+
+@functools.lru_cache(maxsize=1)
+def _explorer_grid_fits():
+    """The 9 fits of the explorer's grid, trained together (see :func:`fit_curves`)."""
+    from course_lib import data
+
+    toy = data.toy_curve(n_obs=40, noise_std=0.02, seed=0)
+    settings = [(s, p) for s in EXPLORER_SIGMA2 for p in EXPLORER_PRIOR_STD]
+    return toy, dict(zip(settings, fit_curves(toy.x, toy.y, settings)))
+
+
+def explorer_compute(sigma2, prior_std):
+    """Predictive bands of a Bayesian network (16 ReLU units) on 40 points of the toy curve."""
+    toy, fits = _explorer_grid_fits()
+    curve = fits.get((sigma2, prior_std))
+    if curve is None:  # a value off the grid (live slider): one more fit
+        curve = fit_curves(toy.x, toy.y, [(sigma2, prior_std)])[0]
+    x_grid = np.linspace(-0.4, 1.0, 141)
+    mean, std = curve.predict(x_grid)
+    return {"x": toy.x[:, 0], "y": toy.y, "x_grid": x_grid, "mean": mean, "std": std}
+
+
+def explorer_draw(fig, result, sigma2, prior_std):
+    """Draw the bands of :func:`explorer_compute` on an empty figure."""
+    ax = fig.subplots()
+    draw_bands(ax, result["x"], result["y"], result["x_grid"], result["mean"], result["std"],
+               title=f"σ² = {sigma2:.3g}, prior std = {prior_std:.3g}")
+    ax.axvspan(0, 0.5, color="0.9", zorder=-1)
+    ax.set_ylim(-1.5, 2.0)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(loc="upper left", fontsize=8)
+
+
+def make_explorer():
+    """Explorer of the predictive bands over sigma2 (3 values) and the prior's scale (3 values)."""
+    from course_lib.widgets import Explorer, Param
+
+    return Explorer(
+        explorer_compute, explorer_draw,
+        params=[
+            Param("sigma2", "σ²", low=1e-4, high=0.1, default=0.003, scale="log",
+                  grid=EXPLORER_SIGMA2, label="noise variance"),
+            Param("prior_std", "prior std", low=0.1, high=10.0, default=1.0, scale="log",
+                  grid=EXPLORER_PRIOR_STD, label="prior standard deviation"),
+        ],
+        alt="Predictive mean and 95 % band of a Bayesian network on the toy curve, for the "
+            "chosen noise variance and prior scale; the band widens away from the data",
+        figsize=(7.0, 3.4),
+    )
+
+
+def plot_gradient_variance(n_mc_values, variances, seconds=None):
+    """Total gradient variance against M (log-log) per KL estimate, beside the 1/M slope."""
+    fig = plt.figure(figsize=(7.0 if seconds else 4.8, 3.4))
+    axes = fig.subplots(1, 2 if seconds else 1, squeeze=False)[0]
+    m = np.asarray(n_mc_values, dtype=float)
+    for label, v in variances.items():
+        axes[0].loglog(m, v, "o-", label=label)
+    first = list(variances.values())[0][0]
+    axes[0].loglog(m, first / m, "k:", label="slope 1/M")
+    axes[0].set_xlabel("M (draws per gradient)")
+    axes[0].set_ylabel("total variance of the gradient")
+    axes[0].set_title("Gradient noise falls like 1/M")
+    axes[0].legend()
+    if seconds:
+        axes[1].semilogx(m, 1000 * np.asarray(seconds), "o-")
+        axes[1].set_xlabel("M (draws per gradient)")
+        axes[1].set_ylabel("time per gradient (ms)")
+        axes[1].set_title("Cost of one gradient")
+        axes[1].set_ylim(bottom=0)
+    plt.close(fig)
+    return fig
