@@ -23,7 +23,6 @@ import datetime
 import math
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,6 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -147,7 +145,7 @@ def vae_throughput(epochs: int = 30, batch_size: int = 128) -> tuple[float, floa
 
 
 def bayes_throughput(epochs: int = 30, batch_size: int = 32) -> tuple[float, float]:
-    from course_lib import bayes, bayes_figures, data
+    from course_lib import bayes, data
 
     dataset = data.diabetes()
     x, y = data.standardize(dataset.x), data.standardize(dataset.y)
@@ -175,7 +173,7 @@ def bayes_throughput(epochs: int = 30, batch_size: int = 32) -> tuple[float, flo
 # --- 4. explorers ---------------------------------------------------------------------------
 def explorers() -> dict:
     """Each explorer of the book, built as its chapter builds it."""
-    from course_lib import bayes, data, optim, vae_explorers, widgets
+    from course_lib import bayes_figures, data, optim, vae_explorers, widgets
 
     digits = data.digits()
     x_train, x_test = data.split(digits.x, test_fraction=0.25, seed=0)

@@ -14,13 +14,14 @@ posterior (:func:`exact_posterior`) checks the whole procedure.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 
 import numpy as np
 import torch
 from torch.nn.functional import softplus
+
+from course_lib.nn import Optimizer, one_thread
 
 DTYPE = torch.float64  # the page-2 check asks for 1 % accuracy: float32 noise is not welcome
 ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}
@@ -244,43 +245,11 @@ def gradient_variance(model, x, y, n_mc=1, n_repeats=100, kl="closed", seed=0):
     x, y = _data(x, y)
     generator = torch.Generator().manual_seed(seed)
     grads = []
-    with _one_thread():
+    with one_thread():
         for _ in range(n_repeats):
             value = free_energy(model, x, y, n_mc, kl, generator=generator)["free_energy"]
             grads.append(torch.autograd.grad(value, model.eta)[0].reshape(-1))
     return torch.stack(grads).var(dim=0).sum().item()
-
-
-class Adam:
-    """Adam (Kingma & Ba 2015) on one tensor, written out (torch.optim's import costs seconds).
-
-    m and v are running means of the gradient and of its square; the step is
-    lr * m_hat / (sqrt(v_hat) + eps), with the bias corrections m_hat = m / (1 - beta1^t), v_hat likewise.
-    """
-
-    def __init__(self, param, lr, betas=(0.9, 0.999), eps=1e-8):
-        self.param, self.lr, (self.beta1, self.beta2), self.eps = param, lr, betas, eps
-        self.m, self.v, self.t = torch.zeros_like(param), torch.zeros_like(param), 0
-
-    @torch.no_grad()
-    def step(self):
-        grad, self.t = self.param.grad, self.t + 1
-        self.m.lerp_(grad, 1 - self.beta1)
-        self.v.mul_(self.beta2).addcmul_(grad, grad, value=1 - self.beta2)
-        v_hat = self.v / (1 - self.beta2**self.t)
-        self.param.addcdiv_(self.m, v_hat.sqrt_().add_(self.eps), value=-self.lr / (1 - self.beta1**self.t))
-        self.param.grad = None
-
-
-@contextlib.contextmanager
-def _one_thread():
-    """Run torch on one thread, then restore: on tensors this small, waking threads costs more."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(n_threads)
 
 
 def fit(model, x, y, epochs=1000, lr=0.05, n_mc=128, batch_size=None, seed=0, kl="closed",
@@ -309,7 +278,7 @@ def fit(model, x, y, epochs=1000, lr=0.05, n_mc=128, batch_size=None, seed=0, kl
     dict: "free_energy", "kl", "nll" (lists, one value per epoch: the sums of the epoch's batch
     terms, kl included with its weight), "diverged" (bool), "seconds" (float).
     """
-    with _one_thread():
+    with one_thread():
         return _fit(model, x, y, epochs, lr, n_mc, batch_size, seed, kl, kl_weight, average_last, lr_final)
 
 
@@ -325,7 +294,7 @@ def _fit(model, x, y, epochs, lr, n_mc, batch_size, seed, kl, kl_weight, average
     n_batches = math.ceil(len(x) / batch_size)
     kl_weight = 1.0 / n_batches if kl_weight is None else _positive("kl_weight", kl_weight)
     generator = torch.Generator().manual_seed(seed)
-    optimizer = Adam(model.eta, lr)
+    optimizer = Optimizer([model.eta], "adam", lr)
     n_average = int(average_last * epochs)
     gamma = _positive("lr_final", lr_final) ** (1 / max(n_average, 1))
     eta_sum = torch.zeros_like(model.eta)
@@ -336,6 +305,7 @@ def _fit(model, x, y, epochs, lr, n_mc, batch_size, seed, kl, kl_weight, average
         for k in range(0, len(x), batch_size):
             batch = slice(None) if perm is None else perm[k:k + batch_size]  # x[perm[k:k+b]]
             terms = free_energy(model, x[batch], y[batch], n_mc, kl, kl_weight, generator)
+            optimizer.zero_grad()
             terms["free_energy"].backward()
             optimizer.step()
             for key in totals:

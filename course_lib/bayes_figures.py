@@ -17,8 +17,9 @@ import torch
 
 from torch.nn.functional import softplus
 
-from course_lib.bayes import (DTYPE, Adam, BayesianRegression, _count, _data, _one_thread, _positive, fit,
-                              kl_closed_form, reparametrize)
+from course_lib.bayes import (DTYPE, BayesianRegression, _count, _data, _positive, fit, kl_closed_form,
+                              reparametrize)
+from course_lib.nn import Optimizer, one_thread
 
 
 class CurveFit:
@@ -67,7 +68,7 @@ def fit_curves(x, y, settings, hidden=(16,), activation="relu", epochs=200, n_mc
     summed into one loss are K independent fits (full batch, closed-form KL, the averaging of
     :func:`fit`); one forward pass over K * M parameter vectors costs little more than one.
     """
-    with _one_thread():
+    with one_thread():
         curves = [CurveFit(x, y) for _ in settings]
         xs, ys = (torch.as_tensor(a) for a in curves[0].scale(x, y))
         for curve, (sigma2, prior_std) in zip(curves, settings):
@@ -79,7 +80,7 @@ def fit_curves(x, y, settings, hidden=(16,), activation="relu", epochs=200, n_mc
         prior_std = torch.tensor([[m.prior_std] for m in models], dtype=DTYPE)  # (K, 1)
         k_models, n_params = eta.shape[0], eta.shape[2]
         generator = torch.Generator().manual_seed(seed)
-        optimizer = Adam(eta, _positive("lr", lr))
+        optimizer = Optimizer([eta], "adam", _positive("lr", lr))
         n_average = int(0.6 * epochs)
         eta_sum = torch.zeros_like(eta)
         for epoch in range(_count("epochs", epochs)):
@@ -88,6 +89,7 @@ def fit_curves(x, y, settings, hidden=(16,), activation="relu", epochs=200, n_mc
             f = models[0].network(xs, theta.reshape(-1, n_params)).reshape(k_models, n_mc, -1)
             nll = ((ys - f) ** 2).sum(-1).mean(-1) / (2 * sigma2) + len(ys) / 2 * torch.log(2 * math.pi * sigma2)
             kl = kl_closed_form(eta[:, 0], softplus(eta[:, 1]), prior_std)  # (K,)
+            optimizer.zero_grad()
             (kl + nll).sum().backward()
             optimizer.step()
             if epoch >= epochs - n_average:

@@ -165,7 +165,8 @@ class Optimizer:
     adam:      m := b1 m + (1 - b1) g,  s := b2 s + (1 - b2) g^2,
                theta := theta - rho m_hat / (sqrt(s_hat) + eps)    (Kingma & Ba 2015)
     Same iterates as torch.optim (tested), which we avoid here because its first use
-    imports torch._dynamo, about 2 s per notebook.
+    imports torch._dynamo, about 2 s per notebook. Every training loop of the course uses
+    this class; ``lr`` may be changed between steps (a decreasing rho).
     """
 
     def __init__(self, params, optimizer: str = "adam", lr: float = 1e-2, momentum: float = 0.9,
@@ -197,8 +198,11 @@ class Optimizer:
                 p -= self.lr * (g + self.momentum * v if self.optimizer == "nesterov" else v)
             else:
                 b1, b2 = self.betas
-                m = state["m"] = b1 * state.get("m", 0.0) + (1 - b1) * g
-                s = state["s"] = b2 * state.get("s", 0.0) + (1 - b2) * g * g
+                if not state:
+                    state["m"], state["s"] = torch.zeros_like(p), torch.zeros_like(p)
+                m, s = state["m"], state["s"]
+                m.lerp_(g, 1 - b1)  # m := b1 m + (1 - b1) g, in place
+                s.mul_(b2).addcmul_(g, g, value=1 - b2)  # s := b2 s + (1 - b2) g^2
                 m_hat, s_hat = m / (1 - b1**self.t), s / (1 - b2**self.t)  # bias corrections
                 p -= self.lr * m_hat / (s_hat.sqrt() + self.eps)
 

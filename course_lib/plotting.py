@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
-
 # Colour-blind-safe palette (Okabe & Ito 2008), used for classes and curves in every chapter.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
@@ -69,6 +67,7 @@ def use_style() -> None:
     notebook, figures are also sent with their description (:func:`describe_figure`), which
     the book uses as alt text for readers who cannot see them.
     """
+    import matplotlib
     import matplotlib.figure
     import matplotlib.pyplot as plt
 

@@ -16,7 +16,6 @@ included) and is converted. All ELBOs and log-likelihoods are in nats, as means 
 
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass
 
@@ -25,7 +24,7 @@ import torch
 from torch import nn
 
 from course_lib.linear import as_matrix
-from course_lib.nn import MLP
+from course_lib.nn import MLP, Optimizer, one_thread
 
 LOG_2PI = math.log(2.0 * math.pi)
 DTYPE = torch.float32  # the networks' dtype (see the module docstring)
@@ -43,21 +42,6 @@ def _check_positive_int(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
-
-
-@contextlib.contextmanager
-def one_thread():
-    """Run torch on one thread, then restore the previous setting.
-
-    The course's networks are tiny: the cost of synchronising threads exceeds the work, and
-    on a busy machine two threads can be 10x slower than one.
-    """
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def as_tensor(x, n_features: int | None = None, name: str = "x") -> torch.Tensor:
@@ -293,34 +277,6 @@ class VAE(nn.Module):
         return 0.5 * (z_mean**2 + z_std**2 - 1.0 - 2.0 * np.log(z_std)).mean(axis=0)
 
 
-class Adam:
-    """Adam (Kingma & Ba 2015): steps of about ``lr`` per parameter, from running moments.
-
-    Written out instead of torch.optim.Adam (same update, tested against it) because the
-    first use of torch.optim imports torch._dynamo, which costs more (2-3 s) than
-    training the small VAEs of the course.
-    """
-
-    def __init__(self, params, betas=(0.9, 0.999), eps: float = 1e-8):
-        self.params = [p for p in params if p.requires_grad]
-        self.betas, self.eps, self.n_steps = betas, eps, 0
-        self.mean = [torch.zeros_like(p) for p in self.params]  # running mean of the gradient
-        self.square = [torch.zeros_like(p) for p in self.params]  # ... and of its square
-
-    @torch.no_grad()
-    def step(self, lr: float) -> None:
-        """theta -= lr m_hat / (sqrt(v_hat) + eps), m_hat and v_hat the bias-corrected moments."""
-        self.n_steps += 1
-        beta1, beta2 = self.betas
-        correction1, correction2 = 1 - beta1**self.n_steps, 1 - beta2**self.n_steps
-        # lr m_hat / (sqrt(v_hat) + eps) = (lr sqrt(c2) / c1) m / (sqrt(v) + eps sqrt(c2)): fewer operations
-        step_size, eps = lr * math.sqrt(correction2) / correction1, self.eps * math.sqrt(correction2)
-        for p, m, v in zip(self.params, self.mean, self.square):
-            m.lerp_(p.grad, 1 - beta1)  # m = beta1 m + (1 - beta1) g
-            v.mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)  # v = beta2 v + (1 - beta2) g^2
-            p.addcdiv_(m, v.sqrt().add_(eps), value=-step_size)
-
-
 def fit(model: VAE, x, epochs: int = 1000, lr: float = 2e-2, batch_size: int | None = None,
         seed: int = 0) -> dict:
     """Maximise the ELBO of ``model`` on ``x`` with Adam (loss = -elbo), in place.
@@ -354,7 +310,8 @@ def fit(model: VAE, x, epochs: int = 1000, lr: float = 2e-2, batch_size: int | N
     lrs = lr * np.minimum(1.0, 2.0 * (1.0 - np.arange(n_steps) / n_steps))  # flat, then linear to 0
     history = {"elbo": [], "reconstruction": [], "kl": [], "diverged": False}
     with one_thread():
-        _train(model, x, Adam(model.parameters()), iter(lrs.tolist()), epochs, batch_size, generator, history)
+        _train(model, x, Optimizer(model.parameters(), "adam", lr), iter(lrs.tolist()), epochs, batch_size,
+               generator, history)
     return history
 
 
@@ -370,7 +327,8 @@ def _train(model, x, optimizer, lrs, epochs, batch_size, generator, history) -> 
             loss = -(reconstruction - kl).mean()  # we minimise -elbo
             model.zero_grad()
             loss.backward()
-            optimizer.step(next(lrs))
+            optimizer.lr = next(lrs)
+            optimizer.step()
             totals += torch.stack([reconstruction.sum(), kl.sum()]).detach().double()
         reconstruction, kl = (totals / n_obs).tolist()
         history["reconstruction"].append(reconstruction)

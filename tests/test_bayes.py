@@ -192,21 +192,6 @@ def test_functions_reject_bad_input():
         bayes.free_energy(model, x, y, n_mc=0)
 
 
-def test_adam_matches_torch_optim():
-    gen = torch.Generator().manual_seed(0)
-    start = torch.randn(2, 5, generator=gen, dtype=torch.float64)
-    target = torch.randn(2, 5, generator=gen, dtype=torch.float64)
-    a, b = torch.nn.Parameter(start.clone()), torch.nn.Parameter(start.clone())
-    ours, reference = bayes.Adam(a, lr=0.1), torch.optim.Adam([b], lr=0.1)
-    for _ in range(20):
-        ((a - target) ** 4).sum().backward()
-        ours.step()
-        reference.zero_grad()
-        ((b - target) ** 4).sum().backward()
-        reference.step()
-    assert torch.allclose(a, b, rtol=1e-10, atol=1e-12)
-
-
 def test_coverage_uses_the_normal_quantile():
     mean, std = np.zeros(4), np.ones(4)
     assert bayes_figures.coverage(np.array([0.0, 1.95, -1.95, 1.97]), mean, std) == 0.75

@@ -181,3 +181,21 @@ def test_optimizer_matches_torch_optim(optimizer):
             opt.step()
     for p, q in zip(ours.parameters(), theirs.parameters()):
         torch.testing.assert_close(p, q, rtol=1e-12, atol=1e-14)
+
+
+def test_optimizer_follows_a_changing_learning_rate_like_torch_optim():
+    """The VAE and Bayes-by-backprop loops change lr between steps (a decreasing rho)."""
+    gen = torch.Generator().manual_seed(0)
+    start = torch.randn(2, 5, generator=gen, dtype=torch.float64)
+    target = torch.randn(2, 5, generator=gen, dtype=torch.float64)
+    a, b = torch.nn.Parameter(start.clone()), torch.nn.Parameter(start.clone())
+    ours, reference = cnn.Optimizer([a], "adam", lr=0.1), torch.optim.Adam([b], lr=0.1)
+    for step in range(30):
+        for p, opt in ((a, ours), (b, reference)):
+            opt.zero_grad()
+            ((p - target) ** 4).sum().backward()
+        ours.lr = reference.param_groups[0]["lr"] = 0.1 * 0.9**step
+        ours.step()
+        reference.step()
+    torch.testing.assert_close(a, b, rtol=1e-10, atol=1e-12)
+    assert not torch.allclose(a, start)
