@@ -15,6 +15,8 @@ name            N_obs   n      what it is
 ``diabetes``    442     10     diabetes progression (Efron et al. 2004, via scikit-learn);
                                y = disease progression one year after baseline
 ``toy_curve``   any     1      the 1-D regression curve of Blundell et al. (2015), simulated
+``simulated_cells`` 800  60    expression-like data: 3 cell types and a time trajectory
+                               driving the genes non-linearly (simulated, see the function)
 ==============  ======  =====  ===========================================================
 """
 
@@ -225,15 +227,16 @@ def simulated_cells(n_cells: int = 800, n_genes: int = 60, n_types: int = 3,
 
     Each cell i has a type c_i, uniform among ``n_types``, and a time t_i ~ Uniform(0, 1)
     along a continuous trajectory (a differentiation, a cell cycle). Its log-expression of
-    gene g is
+    gene k is, for a trajectory gene and for a marker gene,
 
-        x_ig = b_g + a_g exp(-(t_i - mu_g)^2 / (2 w_g^2))  +  s_g 1[c_i = k_g]  +  eps_ig,
+        x_ik = beta_k + alpha_k exp(-(t_i - nu_k)^2 / (2 omega_k^2)) + eps_ik,
+        x_ik = beta_k + gamma_k 1[c_i = c*_k] + eps_ik,
 
-    with eps_ig ~ N(0, noise_std^2) and gene parameters drawn once from ``seed``:
-    b_g ~ N(1, 0.5^2) a baseline; for 70% of the genes (*trajectory genes*) a wave of
-    height a_g ~ U(1, 3) peaking at time mu_g ~ U(-0.1, 1.1) with width w_g ~ U(0.08, 0.2),
+    with eps_ik ~ N(0, noise_std^2) and gene parameters drawn once from ``seed``:
+    beta_k ~ N(1, 0.5^2) a baseline; for 70% of the genes (*trajectory genes*) a wave of
+    height alpha_k ~ U(1, 3) peaking at time nu_k ~ U(-0.1, 1.1) with width omega_k ~ U(0.08, 0.2),
     so that the trajectory drives many genes non-linearly; the other 30% (*markers*) are
-    raised by s_g ~ U(0.8, 1.5) in the cells of one type k_g (markers cycle over the types).
+    raised by gamma_k ~ U(0.8, 1.5) in the cells of one type c*_k (markers cycle over the types).
     ``y`` is the type; ``time`` the true t_i. The waves carry most of the variance, the
     types less: PCA's leading directions follow the trajectory.
     """
@@ -248,12 +251,12 @@ def simulated_cells(n_cells: int = 800, n_genes: int = 60, n_types: int = 3,
     n_markers = int(round(0.3 * n_genes))
     n_waves = n_genes - n_markers
     baseline = rng.normal(1.0, 0.5, size=n_genes)
-    peak = rng.uniform(-0.1, 1.1, n_waves)  # mu_g
-    width = rng.uniform(0.08, 0.2, n_waves)  # w_g
-    height = rng.uniform(1.0, 3.0, n_waves)  # a_g
+    peak = rng.uniform(-0.1, 1.1, n_waves)  # nu_k
+    width = rng.uniform(0.08, 0.2, n_waves)  # omega_k
+    height = rng.uniform(1.0, 3.0, n_waves)  # alpha_k
     waves = height * np.exp(-((time[:, None] - peak) ** 2) / (2 * width**2))  # (n_cells, n_waves)
     marked_type = np.arange(n_markers) % n_types
-    markers = rng.uniform(0.8, 1.5, n_markers) * (cell_type[:, None] == marked_type)  # s_g 1[c_i = k_g]
+    markers = rng.uniform(0.8, 1.5, n_markers) * (cell_type[:, None] == marked_type)  # gamma_k 1[c_i = c*_k]
     x = baseline + np.hstack([waves, markers]) + noise_std * rng.normal(size=(n_cells, n_genes))
     return CellsDataset(
         x=x,

@@ -49,7 +49,18 @@ def describe_figure(fig) -> str:
         parts.append(f"{title + ': ' if title else ''}{ylabel} against {xlabel}")
     text = "; ".join(dict.fromkeys(parts))  # repeated panels said once
     text = (f"{suptitle}. " if suptitle else "") + (text or "figure")
-    return text.replace("$", "").replace("\\", "")  # read as text, not as TeX
+    return _plain(text)
+
+
+def _plain(tex: str) -> str:
+    """Matplotlib's TeX labels read as words: "$\\mathbb{E}_q \\log p(x \\mid z)$" -> "E_q log p(x | z)"."""
+    import re
+
+    words = {"mid": "|", "cdot": "·", "times": "×", "le": "≤", "ge": "≥", "approx": "≈", "quad": " ",
+             "qquad": " ", ",": " ", "lVert": "||", "rVert": "||", "|": "||", "prime": "'"}
+    tex = re.sub(r"\\(?:mathbb|mathcal|mathrm|mathbf|operatorname|text)\{([^}]*)\}", r"\1", tex)
+    tex = re.sub(r"\\([a-zA-Z]+|[,|])", lambda m: words.get(m.group(1), m.group(1)), tex)
+    return re.sub(r"\s+", " ", tex.replace("$", "").replace("{", "").replace("}", "")).strip()
 
 
 def _png_with_description(fig) -> bytes:
