@@ -292,24 +292,31 @@ def lr_draw(fig, result: dict, lr: float) -> None:
     draw_contours(ax_path, problem)
     for axis in (ax_path.xaxis, ax_path.yaxis):
         axis.set_major_locator(matplotlib.ticker.MultipleLocator(1.0))  # few ticks: text is the slow part of a frame
+    (x_low, x_high), (y_low, y_high) = ax_path.get_xlim(), ax_path.get_ylim()
     for (label, run), colour in zip(result["runs"].items(), ("#0072B2", "#E69F00")):
-        ax_path.plot(*run["path"].T, color=colour, linewidth=0.8, label=label)
+        path = run["path"]
+        outside = ~((path[:, 0] >= x_low) & (path[:, 0] <= x_high) & (path[:, 1] >= y_low) & (path[:, 1] <= y_high))
+        if outside.any():  # a diverging path is drawn until it leaves the plot, not across it
+            path = path[: np.argmax(outside) + 1]
+        ax_path.plot(*path.T, color=colour, linewidth=0.8, label=label)
         excess = np.maximum(run["loss"] - problem.loss_min, 1e-12)
         status = "DIVERGED" if run["diverged"] else f"{excess[-1]:.0e}"
         ax_loss.plot(np.arange(len(excess)), excess, marker=".", color=colour, label=f"{label}: {status}")
     ax_path.plot(*THETA_START, marker="o", color="k", markersize=4, linestyle="none")
-    ax_path.set_title(f"SGD iterates, b = {result['batch_size']}, ρ = {lr:.3g} (start: black dot)", fontsize=9)
+    ax_path.set_xlim(x_low, x_high)
+    ax_path.set_ylim(y_low, y_high)
+    ax_path.set_title(f"SGD iterates, b = {result['batch_size']}, ρ = {lr:.3g} (start: black dot)", fontsize=10)
     ax_loss.set_xlim(0, LR_EPOCHS)
     ax_loss.set_xticks([0, 5, 10, 15, 20, 25])
     _log_axis(ax_loss, 1e-8, 1e2)  # the same scale in every frame; a diverged run leaves it at the top
     ax_loss.set_xlabel("epoch")
     ax_loss.set_ylabel("Loss(θ) − Loss(θ*)")
-    ax_loss.legend(loc="lower left", fontsize=8, title=f"excess loss after {LR_EPOCHS} epochs", title_fontsize=8)
+    ax_loss.legend(loc="lower left", fontsize=9.5, title=f"excess loss after {LR_EPOCHS} epochs", title_fontsize=9.5)
     if any(run["diverged"] for run in result["runs"].values()):
         ax_loss.set_title(f"diverged: the loss blew up and the run stopped (2/λ_max = {problem.lr_threshold:.2f})",
-                          color="#D55E00", fontsize=9)
+                          color="#D55E00", fontsize=10)
     else:
-        ax_loss.set_title(f"2/λ_max = {problem.lr_threshold:.2f}", fontsize=9)
+        ax_loss.set_title(f"2/λ_max = {problem.lr_threshold:.2f}", fontsize=10)
 
 
 def make_lr_explorer():

@@ -183,7 +183,10 @@ def plot_digits(model, x, labels, seed: int = 0):
 
     fig = plt.figure(figsize=(10.0, 3.4))
     ax_rec, ax_samples, ax_map = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 0.8, 1.3]})
-    _draw_images(ax_rec, interleave_rows(x[:12], model.reconstruct(x[:12]), 6), 6,
+    labels = np.asarray(labels)
+    first = [np.flatnonzero(labels == d)[0] for d in np.unique(labels)]  # one digit of each class
+    shown = (first + [k for k in range(len(x)) if k not in first])[:12]
+    _draw_images(ax_rec, interleave_rows(x[shown], model.reconstruct(x[shown]), 6), 6,
                  "test digits, and below each row\ntheir reconstructions d(g(x))")
     _draw_images(ax_samples, model.sample(16, seed=seed), 4, "samples d(z), z ~ N(0, I)")
     z_mean, _ = model.transform(x)
@@ -294,16 +297,22 @@ def make_latent_dim_explorer(x_train, x_test, grid=(1, 2, 5, 20)):
 
     dims = np.arange(1, grid[-1] + 1)
     curve = ppca_curve(x_train, x_test, dims)
+    trained = {}  # m -> frame: every frame also shows the VAEs of the other grid values
 
     def compute(latent_dim):
-        return latent_dim_frame(latent_dim, x_train, x_test)
+        if latent_dim not in trained:
+            trained[latent_dim] = latent_dim_frame(latent_dim, x_train, x_test)
+        return trained[latent_dim]
 
     def draw(fig, result, latent_dim):
         ax, ax_rec, ax_samples = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.4, 1.0, 1.0]})
+        others = {m: compute(m)["elbo"] for m in grid}
         ax.plot(dims, curve, color=PALETTE[5], label="pPCA (exact)")
-        ax.plot([latent_dim], [result["elbo"]], "o", color=PALETTE[0], label="VAE (ELBO)")
+        ax.plot(list(others), list(others.values()), "o", color="0.7", label="VAE, other m")
+        ax.plot([latent_dim], [result["elbo"]], "o", color=PALETTE[0], label="VAE (ELBO), this m")
+        elbos = list(others.values()) + [result["elbo"]]
         ax.set(xlabel="latent dimension m", ylabel="held-out nats per image",
-               ylim=(min(curve.min(), result["elbo"]) - 5, max(curve.max(), result["elbo"]) + 5),
+               ylim=(min(curve.min(), *elbos) - 5, max(curve.max(), *elbos) + 5),
                title=f"m = {latent_dim}: {result['active']} active, σ² = {result['sigma2']:.3f}")
         ax.legend(loc="upper left")
         _draw_images(ax_rec, result["reconstructions"], 4, "test digits / reconstructions")
