@@ -203,8 +203,11 @@ class Optimizer:
                 m, s = state["m"], state["s"]
                 m.lerp_(g, 1 - b1)  # m := b1 m + (1 - b1) g, in place
                 s.mul_(b2).addcmul_(g, g, value=1 - b2)  # s := b2 s + (1 - b2) g^2
-                m_hat, s_hat = m / (1 - b1**self.t), s / (1 - b2**self.t)  # bias corrections
-                p -= self.lr * m_hat / (s_hat.sqrt() + self.eps)
+                # theta -= rho m_hat / (sqrt(s_hat) + eps), with the bias corrections
+                # m_hat = m / c1 and s_hat = s / c2, written as one fused operation:
+                # rho m_hat / (sqrt(s_hat) + eps) = (rho sqrt(c2) / c1) m / (sqrt(s) + eps sqrt(c2)).
+                c1, c2 = 1 - b1**self.t, 1 - b2**self.t
+                p.addcdiv_(m, s.sqrt().add_(self.eps * math.sqrt(c2)), value=-self.lr * math.sqrt(c2) / c1)
 
 
 @contextlib.contextmanager

@@ -329,7 +329,9 @@ def _train(model, x, optimizer, lrs, epochs, batch_size, generator, history) -> 
             loss.backward()
             optimizer.lr = next(lrs)
             optimizer.step()
-            totals += torch.stack([reconstruction.sum(), kl.sum()]).detach().double()
+            with torch.no_grad():
+                totals[0] += reconstruction.sum()
+                totals[1] += kl.sum()
         reconstruction, kl = (totals / n_obs).tolist()
         history["reconstruction"].append(reconstruction)
         history["kl"].append(kl)

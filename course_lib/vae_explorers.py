@@ -218,7 +218,7 @@ def plot_interpolation(model, x_a, x_b, n_steps: int = 9):
 # Explorer 1: the noise variance sigma^2 and posterior collapse
 # ---------------------------------------------------------------------------------------
 def sigma2_frame(sigma2: float, x_train, x_test, latent_dim: int = 8, hidden=(32,),
-                 epochs: int = 200, lr: float = 2e-2, seed: int = 0) -> dict:
+                 epochs: int = 150, lr: float = 2e-2, seed: int = 0) -> dict:
     """Train a VAE with fixed ``sigma2``; return its held-out terms, KL per coordinate and images."""
     model = vae.VAE(x_train.shape[1], latent_dim, hidden=hidden, sigma2=sigma2, seed=seed)
     vae.fit(model, x_train, epochs=epochs, lr=lr, seed=seed)
@@ -267,7 +267,7 @@ def make_sigma2_explorer(x_train, x_test, latent_dim: int = 8, grid=(0.01, 0.03,
 # ---------------------------------------------------------------------------------------
 # Explorer 2: the latent dimension m
 # ---------------------------------------------------------------------------------------
-def latent_dim_frame(latent_dim: int, x_train, x_test, hidden=(32,), epochs: int = 250,
+def latent_dim_frame(latent_dim: int, x_train, x_test, hidden=(32,), epochs: int = 180,
                      lr: float = 2e-2, seed: int = 0) -> dict:
     """Train a VAE with m = ``latent_dim`` and sigma2 learned; held-out ELBO next to pPCA's.
 
