@@ -2,8 +2,9 @@
 
 One neuron:   f_j(x) = phi(<w_j, x> + b_j).
 Layer l:      h^(l)_j = phi(<w^(l)_j, h^(l-1)> + b^(l)_j),  j = 1..n_l,  h^(0) = x,
-              with psi instead of phi on the output layer L.
-Parameters:   theta = (w^(l)_j, b^(l)_j), so sum_l n_l (n_{l-1} + 1) numbers.
+              for the L hidden layers l = 1..L, and psi instead of phi on the output
+              layer L + 1 (the lecture's indexing, as in the backpropagation slides).
+Parameters:   theta = (w^(l)_j, b^(l)_j), so sum_l n_l (n_{l-1} + 1) numbers, l = 1..L+1.
 Fit:          theta_hat = argmin_theta sum_i Loss(Y_i - f_theta(X_i))  (regression, classification),
               theta_hat = argmin_theta sum_i ||X_i - d_theta(e_theta(X_i))||^2  (autoencoder, m < n).
 """
@@ -46,18 +47,18 @@ def _check_sizes(sizes, what: str = "sizes") -> list[int]:
 
 
 def n_parameters(sizes) -> int:
-    """Number of parameters of a network with layer sizes [n_0, ..., n_L]: sum_l n_l (n_{l-1} + 1)."""
+    """Number of parameters of a network with layer sizes [n_0, ..., n_{L+1}]: sum_l n_l (n_{l-1} + 1)."""
     sizes = _check_sizes(sizes)
     return sum(n_out * (n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:]))
 
 
 class MLP(nn.Module):
-    """Fully connected network: L layers of sizes ``sizes = [n_0, n_1, ..., n_L]``.
+    """Fully connected network with layer sizes ``sizes = [n_0, n_1, ..., n_L, n_{L+1}]``.
 
     Parameters
     ----------
     sizes : list of int
-        n_0 = n inputs, n_1..n_{L-1} hidden neurons, n_L outputs.
+        n_0 = n inputs, n_1..n_L the neurons of the L hidden layers, n_{L+1} outputs.
     activation : str
         phi, applied after every hidden layer ("tanh", "sigmoid", "relu", "softplus", "identity").
     output_activation : str or None
@@ -88,7 +89,7 @@ class MLP(nn.Module):
 
     @property
     def layers(self) -> list[nn.Linear]:
-        """The L affine maps a^(l) = W^(l) h^(l-1) + b^(l), in order."""
+        """The L + 1 affine maps a^(l) = w^(l) h^(l-1) + b^(l), l = 1..L+1, in order."""
         return [m for m in self.net if isinstance(m, nn.Linear)]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -102,7 +103,9 @@ class Autoencoder(nn.Module):
     """Encoder e: R^n -> R^m and decoder d: R^m -> R^n, both MLPs, with m = latent_dim < n.
 
     ``hidden=(64,)`` gives e = [n, 64, m] and d = [m, 64, n] (mirrored); ``hidden=()`` gives
-    the linear autoencoder of the lecture, e(x) = W'x + c and d(z) = W z + b (no activation).
+    the linear autoencoder of the lecture, d(z) = W z + b and e(x) = V x + c (no activation).
+    V is learned apart from W: at the optimum V = (W'W)^{-1} W', which is the lecture's
+    e = W' only when W happens to be orthonormal (it is not, in general: chapter 2.2).
     """
 
     def __init__(self, n_features: int, latent_dim: int, hidden=(64,), activation: str = "tanh",
@@ -296,7 +299,7 @@ def evaluate(model: nn.Module, x, y=None, loss: str = "mse") -> float:
 
 
 def predict(model: nn.Module, x) -> np.ndarray:
-    """model(x) as a numpy array, without gradients: shape (N_obs, n_L)."""
+    """model(x) as a numpy array, without gradients: shape (N_obs, n_{L+1})."""
     x, _ = _prepare(model, x, None, "mse")
     with torch.no_grad():
         return model(x).numpy()

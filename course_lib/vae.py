@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_lib.linear import as_matrix
+from course_lib.linear import as_matrix, pca
 from course_lib.nn import MLP, Optimizer, one_thread
 
 LOG_2PI = math.log(2.0 * math.pi)
@@ -91,15 +91,12 @@ def ppca(x, latent_dim: int) -> PPCA:
     latent_dim = _check_latent_dim(latent_dim, n_features)
     if n_obs < 2:
         raise ValueError(f"ppca needs at least 2 rows to estimate a covariance, got {n_obs}")
-    mean = x.mean(axis=0)
-    covariance = (x - mean).T @ (x - mean) / n_obs
-    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
-    eigenvalues, eigenvectors = eigenvalues[::-1], eigenvectors[:, ::-1]  # decreasing
-    sigma2 = float(eigenvalues[latent_dim:].mean())
+    principal = pca(x, latent_dim)  # U_m = principal.P, lambda = principal.variances (decreasing)
+    sigma2 = float(principal.variances[latent_dim:].mean())
     if not sigma2 > 0:
         raise ValueError("the data have no variance outside the first m directions: sigma2 = 0")
-    scale = np.sqrt(np.clip(eigenvalues[:latent_dim] - sigma2, 0.0, None))
-    return PPCA(W=eigenvectors[:, :latent_dim] * scale, sigma2=sigma2, mean=mean)
+    scale = np.sqrt(np.clip(principal.variances[:latent_dim] - sigma2, 0.0, None))
+    return PPCA(W=principal.P * scale, sigma2=sigma2, mean=principal.mean)
 
 
 # ---------------------------------------------------------------------------------------
