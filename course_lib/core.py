@@ -31,11 +31,11 @@ def check_count(name: str, value, minimum: int = 1) -> int:
     return int(value)
 
 
-def check_positive(name: str, value, what: str = "a number") -> float:
+def check_positive(name: str, value, what: str = "a finite number") -> float:
     """``value`` as a finite float > 0 (Python or numpy number, not a bool), or a ValueError."""
     if (isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating))
             or not 0 < value < math.inf):
-        raise ValueError(f"{name} must be {what} > 0 (finite), got {value!r}")
+        raise ValueError(f"{name} must be > 0 ({what}), got {value!r}")
     return float(value)
 
 
@@ -46,11 +46,15 @@ def check_choice(name: str, value, choices) -> str:
     return value
 
 
-def check_latent_dim(latent_dim, n_features: int) -> int:
-    """The lecture's rule for the latent dimension: an integer m with 1 <= m < n."""
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) \
-            or not 1 <= latent_dim < n_features:
-        raise ValueError(f"latent_dim must be an integer m with 1 <= m < n = {n_features}, got {latent_dim!r}")
+def check_latent_dim(latent_dim, n_features: int, full: bool = False) -> int:
+    """The lecture's rule for the latent dimension: an integer m with 1 <= m < n.
+
+    ``full=True`` also accepts m = n (PCA's full rotation, which reconstructs without error).
+    """
+    top = n_features if full else n_features - 1
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)) or not 1 <= latent_dim <= top:
+        rule = "1 <= m <= n" if full else "1 <= m < n"
+        raise ValueError(f"latent_dim must be an integer m with {rule} = {n_features}, got {latent_dim!r}")
     return int(latent_dim)
 
 

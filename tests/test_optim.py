@@ -186,7 +186,7 @@ def test_draw_trajectories(problem):
 
 
 def test_errors_say_what_is_allowed(problem):
-    with pytest.raises(ValueError, match="lr must be > 0, got -0.1"):
+    with pytest.raises(ValueError, match="lr must be > 0 \(a learning rate\), got -0.1"):
         optim.sgd(problem, optim.THETA_START, lr=-0.1, batch_size=16, epochs=1)
     with pytest.raises(ValueError, match="lr must be > 0"):
         optim.optimize(problem, optim.THETA_START, "gd", 0.0, 5)
