@@ -234,14 +234,16 @@ def gradient_variance(model, x, y, n_mc=1, n_repeats=100, kl="closed", seed=0):
 
 
 def fit(model, x, y, epochs=4000, lr=0.05, n_mc=128, batch_size=None, seed=0, kl="closed",
-        kl_weight=None, average_last=0.6, lr_final=LR_FINAL, tol=2e-3, window=100):
+        kl_weight=None, average_last=0.6, lr_final=LR_FINAL, tol=2e-3, window=None, watch="means"):
     """Minimise F(eta) by stochastic gradients (Adam), in place; returns the per-epoch history.
 
     Each step draws fresh xi (the lecture: resimulated at every gradient). The learning rate
     stays at ``lr`` until the means of q_eta have converged: their average over the last
-    ``window`` epochs moves by ``tol`` times their largest value or less from the window before
-    (:func:`course_lib.core.train`; the criterion watches the means rather than F, whose
-    Monte Carlo noise hides the slow last steps along correlated inputs). Then, for
+    ``window`` epochs (None: about 100 steps) moves by ``tol`` times their largest value or
+    less from the window before (:func:`course_lib.core.train`). The criterion watches the
+    means rather than F, whose Monte Carlo noise hides the slow last steps along correlated
+    inputs; ``watch="free_energy"`` watches F instead, for networks, whose hidden units can
+    drift along symmetries of f_theta without changing F. Then, for
     average_last / (1 - average_last) times as many epochs (the last 60 % of the run), it decays
     geometrically to ``lr * lr_final`` and the iterates eta are averaged (Polyak & Juditsky
     1992), which averages out the Monte Carlo noise that would otherwise remain on the stds.
@@ -271,6 +273,8 @@ def fit(model, x, y, epochs=4000, lr=0.05, n_mc=128, batch_size=None, seed=0, kl
         raise ValueError(f"average_last must lie in [0, 1), got {average_last!r}")
     batch_size = len(x) if batch_size is None else check_count("batch_size", batch_size)
     n_batches = math.ceil(len(x) / batch_size)
+    window = math.ceil(100 / n_batches) if window is None else window
+    check_choice("watch", watch, ("means", "free_energy"))
     kl_weight = 1.0 / n_batches if kl_weight is None else check_positive("kl_weight", kl_weight)
 
     def loss_terms(rows, generator):
@@ -281,4 +285,4 @@ def fit(model, x, y, epochs=4000, lr=0.05, n_mc=128, batch_size=None, seed=0, kl
                  objective="free_energy", reduction="sum", tol=tol, window=window,
                  settle=average_last / (1 - average_last), decay="geometric",
                  lr_final=check_positive("lr_final", lr_final), average=average_last > 0,
-                 monitor=lambda: model.eta[0].detach().numpy(), name="bayes.fit")
+                 monitor=(lambda: model.eta[0].detach().numpy()) if watch == "means" else None, name="bayes.fit")

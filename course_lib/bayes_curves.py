@@ -38,24 +38,30 @@ class CurveFit:
         return self.y_mean + self.y_std * nn.predict(self.model, self.scale(x))[:, 0]
 
 
-def fit_curve(x, y, sigma2, prior_std=1.0, hidden=(32,), activation="relu", epochs=600, n_mc=4,
-              lr=0.05, seed=0, tol=2e-3, window=None):
+# With M = 4 draws per step, F of a network carries a Monte Carlo noise of a few per cent:
+# the fits of this module stop once its 50-epoch mean changes by 2 % or less (F, not the
+# means: a network's hidden units drift along symmetries of f_theta without changing F).
+CURVE_TOL, CURVE_WINDOW = 0.02, 50
+
+
+def fit_curve(x, y, sigma2, prior_std=1.0, hidden=(32,), activation="relu", epochs=1000, n_mc=4,
+              lr=0.05, seed=0, tol=CURVE_TOL, window=CURVE_WINDOW):
     """A Bayesian network y = f_theta(x) + eps on 1-D data; ``sigma2`` is in the units of y^2.
 
     x and y are standardised first and sigma2 is rescaled with them; :func:`course_lib.bayes.fit`
-    does the rest (``window`` None: epochs / 20, at least 10).
+    does the rest, watching F (``epochs`` is the maximum).
     """
     curve = CurveFit(x, y)
     xs, ys = curve.scale(x, y)
     sigma2 = check_positive("sigma2", sigma2) / curve.y_std**2
     curve.model = BayesianRegression(1, hidden, sigma2, prior_std, activation, seed)
     curve.history = bayes.fit(curve.model, xs, ys, epochs=epochs, lr=lr, n_mc=n_mc, seed=seed, tol=tol,
-                              window=window or max(10, epochs // 20))
+                              window=window, watch="free_energy")
     return curve
 
 
-def fit_curves(x, y, settings, hidden=(16,), activation="relu", epochs=200, n_mc=4, lr=0.08, seed=0,
-               tol=2e-3, window=None):
+def fit_curves(x, y, settings, hidden=(16,), activation="relu", epochs=1000, n_mc=4, lr=0.08, seed=0,
+               tol=CURVE_TOL, window=CURVE_WINDOW):
     """:func:`fit_curve` for K settings (sigma2, prior_std) at once, in one batched computation.
 
     Adam acts elementwise, so K independent problems stacked in one eta of shape (K, 2, D) and
@@ -85,7 +91,7 @@ def fit_curves(x, y, settings, hidden=(16,), activation="relu", epochs=200, n_mc
     epochs = check_count("epochs", epochs)
     curves[0].history = train(
         loss_terms, [eta], len(xs), epochs=epochs, lr=lr, seed=seed, objective="free_energy", reduction="sum",
-        tol=tol, window=window or max(10, epochs // 20), settle=bayes.SETTLE, decay="geometric",
+        tol=tol, window=window, settle=bayes.SETTLE, decay="geometric",
         lr_final=bayes.LR_FINAL, average=True, name="bayes_curves.fit_curves")
     with torch.no_grad():
         for k, model in enumerate(models):

@@ -308,7 +308,9 @@ def train(loss_terms: Callable, params, n_obs: int, *, epochs: int, lr: float, o
             if tol is not None and change <= tol:
                 history["converged"] = True
                 break
-        n_settle = 0 if history["diverged"] else round(settle * history["epochs"])
+        # settle times the epochs of phase 1 if it converged, else the rest of the epochs
+        n_settle = 0 if history["diverged"] or not settle else (
+            round(settle * history["epochs"]) if history["converged"] else epochs - history["epochs"])
         steps = n_settle * n_batches
         fractions = (1.0 - np.arange(steps) / steps if decay == "linear"
                      else lr_final ** (np.arange(1, steps + 1) / max(steps, 1)))
