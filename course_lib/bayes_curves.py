@@ -99,7 +99,7 @@ def fit_curves(x, y, settings, hidden=(16,), activation="relu", epochs=1000, n_m
     return curves
 
 
-def fit_deterministic_curve(x, y, hidden=(32,), activation="relu", epochs=800, lr=0.02, seed=0, tol=1e-4):
+def fit_deterministic_curve(x, y, hidden=(32,), activation="relu", epochs=3000, lr=0.02, seed=0, tol=1e-4):
     """A deterministic network (course_lib.nn) on the same standardised data: point predictions."""
     curve = CurveFit(x, y)
     xs, ys = curve.scale(x, y)

@@ -136,14 +136,14 @@ def _prepare(model, x, y, loss):
 
 def fit(model: nn.Module, x, y=None, loss: str = "mse", epochs: int = 200, lr: float = 1e-2,
         batch_size: int | None = None, optimizer: str = "adam", seed: int = 0,
-        validation=None, tol: float | None = 1e-4, window: int | None = None) -> dict:
+        validation=None, tol: float | None = 1e-4, window: int = 20) -> dict:
     """Minimise the mean loss over (x, y) by mini-batch gradient descent; y=None fits an autoencoder.
 
     Each epoch shuffles the rows (generator seeded by ``seed``), cuts them into N_B batches of
     ``batch_size`` rows (None: one batch, full-batch descent) and makes one update per batch
     (:func:`course_lib.core.train`). "mse" is the mean over rows of ||y_i - f(x_i)||^2;
     "cross_entropy" expects logits and integer labels. The fit stops when the mean loss over
-    the last ``window`` epochs (None: a tenth of ``epochs``, at least 5) changes by a relative
+    the last ``window`` epochs changes by a relative
     ``tol`` or less from the window before, and warns if ``epochs`` pass first or it diverges.
 
     Returns
@@ -167,7 +167,7 @@ def fit(model: nn.Module, x, y=None, loss: str = "mse", epochs: int = 200, lr: f
         history.setdefault("val_loss", []).append(evaluate(model, *val, loss=loss))
 
     return train(loss_terms, model.parameters(), len(x), epochs=epochs, lr=lr, optimizer=optimizer,
-                 batch_size=batch_size, seed=seed, tol=tol, window=window or max(5, epochs // 10),
+                 batch_size=batch_size, seed=seed, tol=tol, window=window,
                  on_epoch=None if val is None else record_validation, name="nn.fit")
 
 
