@@ -21,7 +21,8 @@ import numpy as np
 import torch
 
 from course_lib import core
-from course_lib.core import HIDDEN_ACTIVATIONS, as_array, check_count, check_positive, one_thread
+from course_lib.core import HIDDEN_ACTIVATIONS, as_array, check_count, check_positive
+from course_lib.training import one_thread
 
 # name: (phi, phi'), two numpy functions, and name: phi as a torch function: views of the one
 # table core.ACTIVATIONS (each derivative is written there from its closed form, not by autograd)

@@ -21,7 +21,8 @@ import torch
 from torch.nn.functional import softplus
 
 from course_lib.core import (ACTIVATIONS, HIDDEN_ACTIVATIONS, as_tensor, check_choice, check_count, check_positive,
-                             gaussian_kl, gaussian_log_likelihood, one_thread, train)
+                             gaussian_kl, gaussian_log_likelihood)
+from course_lib.training import one_thread, train
 
 DTYPE = torch.float64  # the page-2 check asks for 1 % accuracy: float32 noise is not welcome
 # The schedule of every fit of q_eta (fit, and course_lib.bayes_curves.fit_curves): constant lr
@@ -233,14 +234,14 @@ def gradient_variance(model, x, y, n_mc=1, n_repeats=100, kl="closed", seed=0):
     return torch.stack(grads).var(dim=0).sum().item()
 
 
-def fit(model, x, y, epochs=4000, lr=0.05, n_mc=128, batch_size=None, seed=0, kl="closed",
+def fit(model, x, y, epochs=6000, lr=0.05, n_mc=128, batch_size=None, seed=0, kl="closed",
         kl_weight=None, average_last=0.6, lr_final=LR_FINAL, tol=2e-3, window=None, watch="means"):
     """Minimise F(eta) by stochastic gradients (Adam), in place; returns the per-epoch history.
 
     Each step draws fresh xi (the lecture: resimulated at every gradient). The learning rate
     stays at ``lr`` until the means of q_eta have converged: their average over the last
     ``window`` epochs (None: about 100 steps) moves by ``tol`` times their largest value or
-    less from the window before (:func:`course_lib.core.train`). The criterion watches the
+    less from the window before (:func:`course_lib.training.train`). The criterion watches the
     means rather than F, whose Monte Carlo noise hides the slow last steps along correlated
     inputs; ``watch="free_energy"`` watches F instead, for networks, whose hidden units can
     drift along symmetries of f_theta without changing F. Then, for

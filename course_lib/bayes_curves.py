@@ -13,7 +13,8 @@ from torch.nn.functional import softplus
 
 from course_lib import bayes, nn
 from course_lib.bayes import DTYPE, BayesianRegression, data_tensors, kl_closed_form, reparametrize
-from course_lib.core import check_count, check_positive, gaussian_log_likelihood, train
+from course_lib.core import check_count, check_positive, gaussian_log_likelihood
+from course_lib.training import train
 
 
 class CurveFit:

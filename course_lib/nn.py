@@ -15,8 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_lib.core import (ACTIVATIONS, OPTIMIZERS, ActivationLayer, Optimizer, as_tensor, check_choice,
-                             check_count, check_latent_dim, one_thread, train)
+from course_lib.core import ACTIVATIONS, ActivationLayer, as_tensor, check_choice, check_count, check_latent_dim
+from course_lib.training import OPTIMIZERS, Optimizer, one_thread, train
 
 __all__ = ["ACTIVATIONS", "LOSSES", "OPTIMIZERS", "MLP", "Autoencoder", "Optimizer", "one_thread", "n_parameters",
            "fit", "evaluate", "predict", "accuracy"]
@@ -141,7 +141,7 @@ def fit(model: nn.Module, x, y=None, loss: str = "mse", epochs: int = 200, lr: f
 
     Each epoch shuffles the rows (generator seeded by ``seed``), cuts them into N_B batches of
     ``batch_size`` rows (None: one batch, full-batch descent) and makes one update per batch
-    (:func:`course_lib.core.train`). "mse" is the mean over rows of ||y_i - f(x_i)||^2;
+    (:func:`course_lib.training.train`). "mse" is the mean over rows of ||y_i - f(x_i)||^2;
     "cross_entropy" expects logits and integer labels. The fit stops when the mean loss over
     the last ``window`` epochs changes by a relative
     ``tol`` or less from the window before, and warns if ``epochs`` pass first or it diverges.

@@ -19,12 +19,13 @@ import matplotlib.ticker
 import numpy as np
 
 from course_lib import data
-from course_lib.core import OPTIMIZERS, check_count, check_positive
+from course_lib.core import check_count, check_positive
+from course_lib.training import OPTIMIZERS
 
 # A run whose loss exceeds this multiple of its initial loss is stopped and flagged diverged:
 # the iterates are then still finite, so nothing overflows and the figure can be drawn.
 DIVERGENCE_FACTOR = 1e6
-METHODS = OPTIMIZERS  # the update rules of core.Optimizer, here on a numpy quadratic
+METHODS = OPTIMIZERS  # the update rules of training.Optimizer, here on a numpy quadratic
 
 
 @dataclass

@@ -24,9 +24,10 @@ import torch
 from torch import nn
 
 from course_lib.core import (LOG_2PI, as_array, as_tensor, check_count, check_latent_dim, check_positive,
-                             gaussian_kl, gaussian_log_likelihood, one_thread, train)
+                             gaussian_kl, gaussian_log_likelihood)
 from course_lib.linear import pca
 from course_lib.nn import MLP
+from course_lib.training import one_thread, train
 
 __all__ = ["PPCA", "ppca", "VAE", "fit", "kl_to_standard_normal", "gaussian_log_likelihood", "DTYPE"]
 DTYPE = torch.float32  # the networks' dtype (see the module docstring)
@@ -255,7 +256,7 @@ def fit(model: VAE, x, epochs: int = 1000, lr: float = 2e-2, batch_size: int | N
     """Maximise the ELBO of ``model`` on ``x`` with Adam (loss = -elbo), in place.
 
     Each epoch shuffles the rows, takes one step per batch of ``batch_size`` rows (None: one
-    full batch) with one draw of xi per row (:func:`course_lib.core.train`). The learning rate
+    full batch) with one draw of xi per row (:func:`course_lib.training.train`). The learning rate
     stays at ``lr`` until the mean ELBO over the last ``window`` epochs (None: epochs / 20, at
     least 5) changes by a relative ``tol`` or less from the window before; then it decays
     linearly to 0 over as many epochs again: the one-draw gradient is noisy, and a vanishing
@@ -269,7 +270,7 @@ def fit(model: VAE, x, epochs: int = 1000, lr: float = 2e-2, batch_size: int | N
     -------
     dict with per-epoch lists "loss" (= -elbo), "elbo", "reconstruction", "kl" (means over rows
     of the one-draw estimates seen during that epoch), and "epochs", "converged",
-    "stop_reason", "diverged", "seconds" (see :func:`course_lib.core.train`).
+    "stop_reason", "diverged", "seconds" (see :func:`course_lib.training.train`).
     """
     if not isinstance(model, VAE):
         raise TypeError(f"model must be a course_lib.vae.VAE, got {type(model).__name__}")

@@ -1,4 +1,4 @@
-"""Tests of course_lib.core: checks, activations, Gaussian formulas and the training loop."""
+"""Tests of course_lib.core and course_lib.training: checks, activations, Gaussian formulas, the loop."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.distributions import Normal, kl_divergence
 
-from course_lib import core, nn, vae
+from course_lib import core, nn, training, vae
 
 
 def test_number_checks_share_one_rule():
@@ -23,7 +23,7 @@ def test_number_checks_share_one_rule():
         core.check_latent_dim(4, 4)
     assert core.check_latent_dim(4, 4, full=True) == 4
     with pytest.raises(ValueError, match="unknown optimizer 'sgd'; choose one of gd"):
-        core.check_choice("optimizer", "sgd", core.OPTIMIZERS)
+        core.check_choice("optimizer", "sgd", training.OPTIMIZERS)
 
 
 def test_numpy_scalars_are_accepted_by_every_fit():
@@ -70,10 +70,10 @@ def test_gaussian_formulas_match_torch_distributions():
 
 def test_relative_change_is_the_stated_criterion():
     values = [10.0] * 5 + [9.0] * 5
-    assert core.relative_change(values[:9], 5) == math.inf
-    assert core.relative_change(values, 5) == pytest.approx(1.0 / 9.5)
+    assert training.relative_change(values[:9], 5) == math.inf
+    assert training.relative_change(values, 5) == pytest.approx(1.0 / 9.5)
     vectors = [np.array([1.0, -4.0])] * 3 + [np.array([1.5, -4.0])] * 3
-    assert core.relative_change(vectors, 3) == pytest.approx(0.5 / 4.0)
+    assert training.relative_change(vectors, 3) == pytest.approx(0.5 / 4.0)
 
 
 def _quadratic(target):
@@ -83,18 +83,18 @@ def _quadratic(target):
 
 def test_train_stops_on_the_criterion_and_records_why():
     theta, loss_terms = _quadratic(torch.tensor([1.0, -2.0], dtype=torch.float64))
-    history = core.train(loss_terms, [theta], 1, epochs=5000, lr=0.1, optimizer="gd", tol=1e-6, window=5)
+    history = training.train(loss_terms, [theta], 1, epochs=5000, lr=0.1, optimizer="gd", tol=1e-6, window=5)
     assert history["converged"] and not history["diverged"]
     assert history["epochs"] == len(history["loss"]) < 5000
     assert "relative change of the 5-epoch mean loss <= tol = 1e-06" in history["stop_reason"]
-    assert core.relative_change(history["loss"], 5) <= 1e-6 < core.relative_change(history["loss"][:-1], 5)
+    assert training.relative_change(history["loss"], 5) <= 1e-6 < training.relative_change(history["loss"][:-1], 5)
     torch.testing.assert_close(theta.detach(), torch.tensor([1.0, -2.0], dtype=torch.float64), atol=1e-3, rtol=0)
 
 
 def test_train_warns_when_the_maximum_comes_first():
     theta, loss_terms = _quadratic(torch.tensor([1.0], dtype=torch.float64))
     with pytest.warns(UserWarning, match=r"not converged: relative change .* tol = 1e-12.*raise epochs"):
-        history = core.train(loss_terms, [theta], 1, epochs=30, lr=0.01, optimizer="gd", tol=1e-12, window=5)
+        history = training.train(loss_terms, [theta], 1, epochs=30, lr=0.01, optimizer="gd", tol=1e-12, window=5)
     assert not history["converged"] and history["epochs"] == 30
     assert history["stop_reason"].startswith("not converged")
 
@@ -103,7 +103,7 @@ def test_settle_phase_decays_lr_and_averages_the_iterates():
     """After the constant phase: lr * (1 - j/J) per step (linear), and eta = mean of the settle iterates."""
     target = torch.tensor([3.0], dtype=torch.float64)
     theta, loss_terms = _quadratic(target)
-    history = core.train(loss_terms, [theta], 1, epochs=30, lr=0.1, optimizer="gd", tol=None, settle=0.5,
+    history = training.train(loss_terms, [theta], 1, epochs=30, lr=0.1, optimizer="gd", tol=None, settle=0.5,
                          average=True)
     assert history["epochs"] == 20 + 10
     value, lrs, iterates = 0.0, [0.1] * 20 + [0.1 * (1 - j / 10) for j in range(10)], []
