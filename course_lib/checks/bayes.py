@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch.nn.functional import softplus
 
-from course_lib import bayes, bayes_figures
+from course_lib import bayes, bayes_curves
 from course_lib.checks._core import Case, check_function
 
 __all__ = [
@@ -246,11 +246,11 @@ def interval_coverage(student) -> None:
              Case((rng.normal(size=50) + 5.0, np.full(50, 5.0), np.full(50, 0.5)), description="too narrow intervals")]
     hints = {
         "the fraction OUTSIDE the intervals":
-            lambda y, m, s: 1 - bayes_figures.coverage(y, m, s),
+            lambda y, m, s: 1 - bayes_curves.coverage(y, m, s),
         "mean +- 1 std, a 68 % interval: use 1.96 std":
-            lambda y, m, s: bayes_figures.coverage(y, m, s, level=0.6827),
+            lambda y, m, s: bayes_curves.coverage(y, m, s, level=0.6827),
         "a count, not a fraction":
-            lambda y, m, s: len(y) * bayes_figures.coverage(y, m, s),
+            lambda y, m, s: len(y) * bayes_curves.coverage(y, m, s),
     }
-    check_function(student, bayes_figures.coverage, cases, name="interval_coverage",
+    check_function(student, bayes_curves.coverage, cases, name="interval_coverage",
                    what="fraction of y with |y - mean| <= 1.96 std", hints=hints, rtol=1e-9, atol=1e-9)
