@@ -31,6 +31,7 @@ class AutoencoderSettings:
     latent_dim: int = 5
     linear_epochs: int = 300  # full-batch Adam in float64: the excess over PCA's error falls below 1e-6
     linear_lr: float = 0.03
+    tied_epochs: int = 200    # the tied model e = W': ||W'W - I_m|| falls below 1e-4 by then
     hidden: tuple = (64,)
     epochs: int = 30          # mini-batches of 128 images: about 11 updates per epoch
     lr: float = 1e-2

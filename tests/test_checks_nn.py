@@ -37,6 +37,13 @@ def largest_principal_angle(a, b):
     return np.degrees(np.arccos(np.clip(cosines.min(), -1.0, 1.0)))
 
 
+def pca_minimum_error(covariance, m):
+    # by brute force: the error of the projection on the m leading eigenvectors, from the covariance
+    values, vectors = np.linalg.eigh(covariance)
+    P = vectors[:, ::-1][:, :m]
+    return np.trace(covariance) - np.trace(P.T @ covariance @ P)  # E||X||^2 - E||P'X||^2 (Pythagoras)
+
+
 def sgd_step(theta, x_batch, y_batch, lr):
     gradient = np.zeros_like(theta)
     for x_i, y_i in zip(x_batch, y_batch):
@@ -82,6 +89,7 @@ def backward_step(delta_next, w_next, a):
 RIGHT = {
     "n_parameters": n_parameters, "mlp_forward": mlp_forward, "sigmoid_derivative": sigmoid_derivative,
     "orthogonality_gap": orthogonality_gap, "largest_principal_angle": largest_principal_angle,
+    "pca_minimum_error": pca_minimum_error,
     "sgd_step": sgd_step, "lr_threshold": lr_threshold, "fastest_lr": fastest_lr,
     "gradient_layer_L": gradient_layer_L, "central_difference": central_difference,
     "backward_step": backward_step,
@@ -162,6 +170,10 @@ WRONG = [
     ("largest_principal_angle",
      lambda a, b: np.degrees(np.arccos(np.clip(np.linalg.svd(a.T @ b, compute_uv=False).min(), -1, 1))),
      "not orthonormalised"),
+    ("pca_minimum_error", lambda c, m: np.trace(c) - pca_minimum_error(c, m), "the variance kept"),
+    ("pca_minimum_error", lambda c, m: np.sort(np.linalg.eigvalsh(c))[:m].sum(), "n - m directions"),
+    ("pca_minimum_error", lambda c, m: np.sort(np.diag(c))[: len(c) - m].sum(), "diagonal of S"),
+    ("pca_minimum_error", lambda c, m: np.sort(np.linalg.eigvalsh(c))[::-1][m], "only lambda_{m+1}"),
     ("sgd_step", lambda t, x, y, lr: sgd_step(t, x, y, lr * len(y)), "sum over the batch"),
     ("sgd_step", lambda t, x, y, lr: 2 * t - sgd_step(t, x, y, lr), "a step up the gradient"),
     ("sgd_step", lambda t, x, y, lr: sgd_step(t, x, y, lr / 2), "missing factor 2"),

@@ -9,7 +9,7 @@ from course_lib.checks._core import Case, check_function
 
 __all__ = [
     "n_parameters", "mlp_forward", "sigmoid_derivative",            # 2.1 neural networks
-    "orthogonality_gap", "largest_principal_angle",                 # 2.2 PCA versus autoencoder
+    "orthogonality_gap", "largest_principal_angle", "pca_minimum_error",  # 2.2 PCA versus autoencoder
     "sgd_step", "lr_threshold", "fastest_lr",                       # 2.3 optimisation
     "gradient_layer_L", "central_difference", "backward_step",      # 2.4 backpropagation
 ]
@@ -131,6 +131,37 @@ def largest_principal_angle(student) -> None:
     check_function(student, _largest_angle, cases, name="largest_principal_angle",
                    what="arccos of the smallest singular value of Qa'Qb, in degrees", hints=hints,
                    rtol=1e-6, atol=1e-5)
+
+
+def _pca_minimum_error(covariance, m):
+    eigenvalues = np.linalg.eigvalsh(covariance)  # increasing
+    return float(eigenvalues[: len(eigenvalues) - m].sum())  # lambda_{m+1} + ... + lambda_n
+
+
+def pca_minimum_error(student) -> None:
+    """Check ``student(covariance, m)`` = min over P'P = I_m of the mean ||X - PP'X||^2 = sum of the n - m smallest eigenvalues."""
+    rng = np.random.default_rng(10)
+    a = rng.normal(size=(6, 6))
+    b = rng.normal(size=(3, 3))
+    cases = [Case((np.diag([5.0, 3.0, 1.5, 0.5]), 2), description="S = diag(5, 3, 1.5, 0.5), m = 2: error 2"),
+             Case((a @ a.T / 6, 3), description="a random 6 x 6 covariance, m = 3"),
+             Case((b @ b.T + np.diag([0.0, 2.0, 0.0]), 1), description="a 3 x 3 covariance with large off-diagonal terms, m = 1"),
+             Case((a @ a.T / 6, 5), description="the 6 x 6 covariance, m = n - 1")]
+
+    def smallest_diagonal(covariance, m):
+        diagonal = np.sort(np.diag(covariance))
+        return float(diagonal[: len(diagonal) - m].sum())
+
+    hints = {"the variance kept, sum of the m largest eigenvalues: the error is what is discarded":
+                 lambda c, m: float(np.sort(np.linalg.eigvalsh(c))[::-1][:m].sum()),
+             "the sum of the m smallest eigenvalues: n - m directions are discarded, not m":
+                 lambda c, m: float(np.linalg.eigvalsh(c)[:m].sum()),
+             "the diagonal of S (the variances of the variables): use the eigenvalues of S":
+                 smallest_diagonal,
+             "only lambda_{m+1}: sum all the discarded eigenvalues":
+                 lambda c, m: float(np.linalg.eigvalsh(c)[::-1][m])}
+    check_function(student, _pca_minimum_error, cases, name="pca_minimum_error",
+                   what="lambda_{m+1} + ... + lambda_n", hints=hints, atol=1e-10)
 
 
 # --- 2.3 optimisation ------------------------------------------------------------------
