@@ -86,13 +86,19 @@ def backward_step(delta_next, w_next, a):
     return (1 - np.tanh(a) ** 2) * np.einsum("ik,kj->ij", delta_next, w_next)
 
 
+def softmax_cross_entropy_delta(a, labels):
+    scores = torch.tensor(a, requires_grad=True)
+    torch.nn.functional.cross_entropy(scores, torch.as_tensor(labels), reduction="sum").backward()
+    return scores.grad  # dR/da, R = sum_i -log softmax(a_i)[Y_i]
+
+
 RIGHT = {
     "n_parameters": n_parameters, "mlp_forward": mlp_forward, "sigmoid_derivative": sigmoid_derivative,
     "orthogonality_gap": orthogonality_gap, "largest_principal_angle": largest_principal_angle,
     "pca_minimum_error": pca_minimum_error,
     "sgd_step": sgd_step, "lr_threshold": lr_threshold, "fastest_lr": fastest_lr,
     "gradient_layer_L": gradient_layer_L, "central_difference": central_difference,
-    "backward_step": backward_step,
+    "backward_step": backward_step, "softmax_cross_entropy_delta": softmax_cross_entropy_delta,
 }
 
 
@@ -195,6 +201,18 @@ WRONG = [
     ("backward_step", lambda d, w, a: (d @ w) * np.tanh(a), "instead of phi'(a)"),
     ("backward_step", lambda d, w, a: (d @ w) * (1 - a**2), "apply tanh before squaring"),
     ("backward_step", lambda d, w, a: (d @ w).T, "shape"),
+    ("softmax_cross_entropy_delta", lambda a, y: softmax_cross_entropy_delta(a, y) + np.eye(a.shape[1])[y],
+     "the softmax f(X_i) only"),
+    ("softmax_cross_entropy_delta", lambda a, y: -softmax_cross_entropy_delta(a, y), "a wrong sign"),
+    ("softmax_cross_entropy_delta",
+     lambda a, y: -np.eye(a.shape[1])[y] / (softmax_cross_entropy_delta(a, y).numpy() + np.eye(a.shape[1])[y]),
+     "derivative with respect to f"),
+    ("softmax_cross_entropy_delta", lambda a, y: np.exp(a) / np.exp(a).sum(1, keepdims=True) - np.eye(a.shape[1])[y],
+     None),  # overflows on large scores
+    ("softmax_cross_entropy_delta",
+     lambda a, y: (lambda f: f * (1 - f))(softmax_cross_entropy_delta(a, y).numpy() + np.eye(a.shape[1])[y])
+     - np.eye(a.shape[1])[y], "depends on every a_j"),
+
 ]
 
 

@@ -12,6 +12,7 @@ __all__ = [
     "orthogonality_gap", "largest_principal_angle", "pca_minimum_error",  # 2.2 PCA versus autoencoder
     "sgd_step", "lr_threshold", "fastest_lr",                       # 2.3 optimisation
     "gradient_layer_L", "central_difference", "backward_step",      # 2.4 backpropagation
+    "softmax_cross_entropy_delta",
 ]
 
 
@@ -313,3 +314,35 @@ def backward_step(student) -> None:
              "phi'(a) = 1 - a^2: apply tanh before squaring": lambda d, w, a: (d @ w) * (1 - a**2)}
     check_function(student, _backward_step, cases, name="backward_step",
                    what="delta^(l) = (1 - tanh^2 a^(l)) * (delta^(l+1) w^(l+1))", hints=hints)
+
+
+def _softmax(a):
+    a = a - a.max(axis=1, keepdims=True)  # the same softmax, without overflow
+    return np.exp(a) / np.exp(a).sum(axis=1, keepdims=True)
+
+
+def _softmax_cross_entropy_delta(a, labels):
+    return _softmax(a) - np.eye(a.shape[1])[labels]  # f(X_i) - e_{Y_i}
+
+
+def softmax_cross_entropy_delta(student) -> None:
+    """Check ``student(a, labels)`` = delta^(L+1) = softmax(a) - onehot(labels) for R_i = -log softmax(a_i)[Y_i]."""
+    rng = np.random.default_rng(11)
+    cases = [Case((np.zeros((1, 2)), np.array([0])), description="a = (0, 0), Y = 0: delta = (-1/2, 1/2)"),
+             Case((rng.normal(size=(4, 3)), np.array([0, 2, 1, 2])), description="4 observations, 3 classes"),
+             Case((np.array([[1000.0, 0.0, -1000.0], [0.0, 1.0, 2.0]]), np.array([2, 0])),
+                  description="large scores: compute the softmax without overflow"),
+             Case((rng.normal(size=(10, 5)), rng.integers(0, 5, 10)), description="10 observations, 5 classes")]
+    def derivative_in_f(a, labels):
+        with np.errstate(divide="ignore", invalid="ignore"):  # f_k = 0 for very negative scores
+            return -np.eye(a.shape[1])[labels] / _softmax(a)
+
+    hints = {"the softmax f(X_i) only: subtract the one-hot vector of the observed class":
+                 lambda a, y: _softmax(a),
+             "a wrong sign: dR_i/da_k = f_k(X_i) - 1{k = Y_i}": lambda a, y: -_softmax_cross_entropy_delta(a, y),
+             "the derivative with respect to f, -1{k = Y_i} / f_k: continue the chain rule through the softmax":
+                 derivative_in_f,
+             "f_k (1 - f_k) - 1{k = Y_i}: the softmax's k-th output depends on every a_j, not only a_k":
+                 lambda a, y: _softmax(a) * (1 - _softmax(a)) - np.eye(a.shape[1])[y]}
+    check_function(student, _softmax_cross_entropy_delta, cases, name="softmax_cross_entropy_delta",
+                   what="delta^(L+1) = softmax(a) - e_Y, one row per observation", hints=hints, atol=1e-10)
