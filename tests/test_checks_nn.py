@@ -156,6 +156,11 @@ def _forward_difference(fn, theta, step=1e-5):
     return grad
 
 
+def _naive_softmax(a):  # overflows on large scores: e^1000 = inf, inf / inf = nan
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.exp(a) / np.exp(a).sum(axis=1, keepdims=True)
+
+
 WRONG = [
     ("n_parameters", lambda s: sum(a * b for a, b in zip(s, s[1:])), "add one bias per neuron"),
     ("n_parameters", lambda s: sum(a * b for a, b in zip(s, s[1:])) + sum(s), "input layer has no neurons"),
@@ -201,14 +206,13 @@ WRONG = [
     ("backward_step", lambda d, w, a: (d @ w) * np.tanh(a), "instead of phi'(a)"),
     ("backward_step", lambda d, w, a: (d @ w) * (1 - a**2), "apply tanh before squaring"),
     ("backward_step", lambda d, w, a: (d @ w).T, "shape"),
-    ("softmax_cross_entropy_delta", lambda a, y: softmax_cross_entropy_delta(a, y) + np.eye(a.shape[1])[y],
+    ("softmax_cross_entropy_delta", lambda a, y: softmax_cross_entropy_delta(a, y).numpy() + np.eye(a.shape[1])[y],
      "the softmax f(X_i) only"),
     ("softmax_cross_entropy_delta", lambda a, y: -softmax_cross_entropy_delta(a, y), "a wrong sign"),
     ("softmax_cross_entropy_delta",
      lambda a, y: -np.eye(a.shape[1])[y] / (softmax_cross_entropy_delta(a, y).numpy() + np.eye(a.shape[1])[y]),
      "derivative with respect to f"),
-    ("softmax_cross_entropy_delta", lambda a, y: np.exp(a) / np.exp(a).sum(1, keepdims=True) - np.eye(a.shape[1])[y],
-     None),  # overflows on large scores
+    ("softmax_cross_entropy_delta", lambda a, y: _naive_softmax(a) - np.eye(a.shape[1])[y], None),
     ("softmax_cross_entropy_delta",
      lambda a, y: (lambda f: f * (1 - f))(softmax_cross_entropy_delta(a, y).numpy() + np.eye(a.shape[1])[y])
      - np.eye(a.shape[1])[y], "depends on every a_j"),
