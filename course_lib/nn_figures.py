@@ -105,7 +105,7 @@ def draw_width_depth(ax, rows, baseline: float) -> None:
     ax.legend(loc="lower left")
 
 
-def draw_directions(fig, matrices: dict, shape=(8, 8)) -> None:
+def draw_directions(fig, matrices: dict, title: str = "", shape=(8, 8)) -> None:
     """The columns of each n x m matrix as images, one row of panels per matrix (red +, blue -).
 
     Each column is scaled to [-1, 1] for display. ``matrices`` maps a name ("P") to a matrix.
@@ -122,9 +122,11 @@ def draw_directions(fig, matrices: dict, shape=(8, 8)) -> None:
             ax.imshow(column.reshape(shape), cmap="RdBu_r", vmin=-1, vmax=1)
             ax.set_title(f"column {k + 1} of {name}", fontsize=8)
             ax.axis("off")
+    if title:
+        fig.suptitle(title)
 
 
-def draw_reconstructions(fig, rows: dict) -> None:
+def draw_reconstructions(fig, rows: dict, title: str = "") -> None:
     """One row of 8 x 8 images per entry of ``rows`` (name -> images of shape (k, 64)), clipped to [0, 1]."""
     rows = {name: np.asarray(images, dtype=float) for name, images in rows.items()}
     counts = {len(images) for images in rows.values()}
@@ -134,3 +136,5 @@ def draw_reconstructions(fig, rows: dict) -> None:
     for (name, images), row in zip(rows.items(), axes):
         plotting.show_images(row, np.clip(images, 0, 1))
         row[0].text(-1, 3.5, name, ha="right", va="center", fontsize=9)
+    if title:
+        fig.suptitle(title)

@@ -52,8 +52,8 @@ def test_width_depth_needs_four_numbers_per_network():
 def test_directions_and_reconstructions_check_shapes():
     rng = np.random.default_rng(0)
     fig = Figure()
-    nn_figures.draw_directions(fig, {"P": rng.normal(size=(64, 3)), "W": rng.normal(size=(64, 3))})
-    assert len(fig.axes) == 6
+    nn_figures.draw_directions(fig, {"P": rng.normal(size=(64, 3)), "W": rng.normal(size=(64, 3))}, "Bases")
+    assert len(fig.axes) == 6 and plotting.describe_figure(fig).startswith("Bases. column 1 of P")
     with pytest.raises(ValueError, match="same m"):
         nn_figures.draw_directions(Figure(), {"P": rng.normal(size=(64, 3)), "W": rng.normal(size=(64, 2))})
     fig = Figure()
