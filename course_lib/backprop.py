@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import time
 
-import matplotlib.figure
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
@@ -213,22 +211,3 @@ def cost_of_gradients(weights, biases, x, y, activation: str = "tanh", repeat: i
             lambda: finite_difference_gradients(weights, biases, x, y, activation), 1),
         "n_forward_finite_difference": 2 * n_params,
     }
-
-
-def plot_activations(names=HIDDEN_ACTIVATIONS, low: float = -4.0, high: float = 4.0) -> matplotlib.figure.Figure:
-    """Each activation phi (left) and its derivative phi' (right) on [low, high]."""
-    a = np.linspace(low, high, 401)
-    fig, (ax_phi, ax_dphi) = plt.subplots(1, 2, figsize=(9.0, 3.4))
-    plt.close(fig)  # the notebook displays the returned figure once
-    for name in names:
-        phi, dphi = activation_pair(name)
-        ax_phi.plot(a, phi(a), label=name)
-        ax_dphi.plot(a, dphi(a), label=name)
-    for ax, what in ((ax_phi, "φ(a)"), (ax_dphi, "φ′(a)")):
-        ax.set_xlabel("pre-activation a")
-        ax.set_ylabel(what)
-        ax.legend()
-    ax_phi.set_title("Activation functions")
-    ax_dphi.set_title("Their derivatives (closed forms)")
-    fig.tight_layout()
-    return fig

@@ -140,9 +140,3 @@ def test_errors_say_what_is_wrong():
         bp.gradient_descent(weights, biases, x, y, lr=0.0, epochs=2)
     with pytest.raises(ValueError, match="step must be > 0"):
         bp.finite_difference_gradients(weights, biases, x, y, step=-1e-5)
-
-
-def test_plot_activations_labels_axes():
-    fig = bp.plot_activations(["tanh", "relu"])
-    for ax in fig.axes:
-        assert ax.get_xlabel() and ax.get_ylabel() and len(ax.get_lines()) == 2
