@@ -51,8 +51,8 @@ def _check_linear_model(x, W, mu, sigma2):
     x, W = as_matrix(x, "x"), as_matrix(W, "W")
     mu = np.asarray(mu, dtype=np.float64)
     n = x.shape[1]
-    if W.shape[0] != n or W.shape[1] >= n:
-        raise ValueError(f"W must have shape (n, m) with n = {n} rows and m < n columns, got {W.shape}")
+    if W.shape[0] != n or W.shape[1] > n:
+        raise ValueError(f"W must have shape (n, m) with n = {n} rows and m <= n columns, got {W.shape}")
     if mu.shape != (n,):
         raise ValueError(f"mu must have shape ({n},), got {mu.shape}")
     if isinstance(sigma2, bool) or not np.isscalar(sigma2) or not (float(sigma2) > 0 and math.isfinite(sigma2)):
