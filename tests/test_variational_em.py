@@ -136,3 +136,19 @@ def test_inputs_are_checked():
         vem.score_function_gradient(f, torch.zeros(2), torch.zeros(2))
     with pytest.raises(ValueError, match="shape \\(S,\\)"):
         vem.score_function_gradient(lambda z: z, torch.zeros(2), torch.ones(2))
+
+
+def test_figures_are_described_and_check_their_inputs():
+    from course_lib import plotting
+    from course_lib import variational_em_figures as figures
+
+    f, mean, std, _ = _gaussian_case()
+    estimates = {"score function": vem.score_function_gradient(f, mean, std, n_draws=500),
+                 "reparametrised": vem.reparametrised_gradient(f, mean, std, n_draws=500)}
+    for fig in (figures.plot_gradient_draws(estimates, component=1),
+                figures.plot_em_history([-3.0, -2.0, -1.5], -1.4)):
+        assert plotting.UNLABELLED not in plotting.describe_figure(fig)
+    with pytest.raises(ValueError, match="component"):
+        figures.plot_gradient_draws(estimates, component=4)
+    with pytest.raises(ValueError, match="1-D"):
+        figures.plot_em_history(np.zeros((2, 2)), 0.0)
