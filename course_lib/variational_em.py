@@ -28,7 +28,7 @@ Monte Carlo estimators, one value per draw xi ~ N(0, I_m), z = mean + std * xi:
                                  = (grad f(z), grad f(z) * std * xi)
 
 Both have the same expectation; their variances differ (Kingma & Welling 2014, section 2.3).
-This module computes; it draws nothing (the figures live in ``vae_figures`` modules).
+This module computes and draws nothing: its figures are in ``variational_em_figures``.
 """
 
 from __future__ import annotations
