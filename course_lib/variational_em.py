@@ -40,6 +40,7 @@ import numpy as np
 import torch
 
 from course_lib.linear import as_matrix
+from course_lib.nn import one_thread
 from course_lib.vae import LOG_2PI, PPCA, kl_to_standard_normal
 
 __all__ = ["linear_elbo", "ppca_posterior", "best_diagonal_q", "inference_gaps", "variational_em",
@@ -79,7 +80,8 @@ def linear_elbo(x, W, mu, sigma2, q_mean, q_std) -> np.ndarray:
     residual = x - mu - q_mean @ W.T
     trace = q_std**2 @ np.sum(W**2, axis=0)  # sum_j (W'W)_jj q_std_j^2: the spread of z under q
     expected = -((residual**2).sum(axis=1) + trace) / (2 * sigma2) - 0.5 * x.shape[1] * (LOG_2PI + math.log(sigma2))
-    kl = kl_to_standard_normal(torch.from_numpy(q_mean), torch.from_numpy(q_std)).numpy()
+    with one_thread():  # a tiny tensor: waiting for a second thread on a busy machine costs 100x the work
+        kl = kl_to_standard_normal(torch.from_numpy(q_mean), torch.from_numpy(q_std)).numpy()
     return expected - kl
 
 
@@ -180,7 +182,7 @@ def score_function_gradient(f: Callable, mean, std, n_draws: int = 1000, seed: i
     """
     mean, std = _check_gradient_inputs(mean, std, n_draws)
     xi = torch.randn((n_draws, len(mean)), generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
-    with torch.no_grad():
+    with torch.no_grad(), one_thread():
         values = _values(f, mean + std * xi)[:, None] - baseline  # (S, 1)
     score = torch.cat([xi / std, xi**2 - 1.0], dim=1)  # d log q(z) / d(mean, log_std) at z = mean + std xi
     return (values * score).numpy()
@@ -195,5 +197,6 @@ def reparametrised_gradient(f: Callable, mean, std, n_draws: int = 1000, seed: i
     mean, std = _check_gradient_inputs(mean, std, n_draws)
     xi = torch.randn((n_draws, len(mean)), generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
     z = (mean + std * xi).requires_grad_(True)
-    (grad_z,) = torch.autograd.grad(_values(f, z).sum(), z)  # row s: grad f at z_s (draws are independent)
+    with one_thread():
+        (grad_z,) = torch.autograd.grad(_values(f, z).sum(), z)  # row s: grad f at z_s (draws are independent)
     return torch.cat([grad_z, grad_z * std * xi], dim=1).detach().numpy()  # chain rule: dz/dlog_std = std xi
