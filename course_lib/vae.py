@@ -336,3 +336,4 @@ def _train(model, x, optimizer, lrs, epochs, batch_size, generator, history) -> 
         if not math.isfinite(reconstruction - kl):
             history["diverged"] = True
             break
+from .counts import negative_binomial_log_prob  # noqa: E402  (issue 15)
