@@ -4,14 +4,15 @@ The lecture's decoder is Gaussian, X = d(Z) + eps. Sequencing counts are integer
 zeros, with a variance that grows with the mean; scVI (Lopez et al. 2018) keeps the VAE
 and its ELBO and changes p(x | z) only. For cell i with library size l_i = sum_k x_ik:
 
-    rho(z) = softmax(d(z))                  the share of each gene in the cell's counts,
-    mu_ik  = l_i rho_k(z)                   the mean: the library size is a known offset,
+    mu_ik  = l_i softmax(d(z))_k            the mean: the cell's library size l_i is a known
+                                            offset, the softmax gives each gene's share,
     Poisson:           x_ik ~ Poisson(mu_ik),                      variance mu,
-    negative binomial: x_ik ~ NB(mu_ik, theta_k), theta_k > 0 per gene,  variance mu + mu^2 / theta.
+    negative binomial: x_ik ~ NB(mu_ik, r_k), r_k > 0 per gene,  variance mu + mu^2 / r.
 
 ELBO = E_q[sum_k log p(x_ik | z)] - KL(q_x || N(0, I_m)), maximised as for the Gaussian VAE
 (:func:`course_lib.vae.fit` trains a :class:`CountVAE` unchanged). The encoder sees the
-log-normalised cell, log(1 + 10^4 x_ik / l_i), exactly as the Gaussian VAE on those values.
+log-normalised cell, log(1 + 10^4 x_ik / l_i), standardised gene by gene: the input of the
+Gaussian VAE of the page, so that the three models differ in their decoder only.
 All log-probabilities are in nats.
 """
 
@@ -27,11 +28,11 @@ TARGET_SUM = 1e4  # log-normalisation scale: counts per 10^4 molecules, scanpy's
 
 
 def _log_nb(x, mean, dispersion):
-    # log NB(x; mu, theta) = log Gamma(x + theta) - log Gamma(theta) - log Gamma(x + 1)
-    #                        + theta log(theta / (theta + mu)) + x log(mu / (theta + mu))
-    log_total = torch.log(dispersion + mean)
+    # log NB(x; mu, r) = log Gamma(x + r) - log Gamma(r) - log Gamma(x + 1)
+    #                        + r log(r / (r + mu)) + x log(mu / (r + mu)),
+    # with r log(r / (r + mu)) = -r log(1 + mu / r), exact for a large r
     return (torch.lgamma(x + dispersion) - torch.lgamma(dispersion) - torch.lgamma(x + 1.0)
-            + dispersion * (torch.log(dispersion) - log_total) + x * (torch.log(mean) - log_total))
+            - dispersion * torch.log1p(mean / dispersion) + x * (torch.log(mean) - torch.log(dispersion + mean)))
 
 
 def _log_poisson(x, rate):
@@ -63,23 +64,26 @@ def _check_positive(name: str, value, what: str) -> torch.Tensor:
 
 def _float_like(x, *others):
     """Counts and parameters in one floating dtype (the parameters' when they are float)."""
-    dtype = torch.promote_types(*(t.dtype for t in others))
+    dtype = others[0].dtype
+    for t in others[1:]:
+        dtype = torch.promote_types(dtype, t.dtype)
     return x.to(dtype), *(t.to(dtype) for t in others)
 
 
 def negative_binomial_log_prob(x, mean, dispersion) -> torch.Tensor:
     """log P(x) of a negative binomial with the given mean and inverse dispersion, element-wise.
 
-    With mu = ``mean`` and theta = ``dispersion``: E x = mu and Var x = mu + mu^2 / theta
-    (theta -> infinity gives the Poisson). It is scipy's ``nbinom.logpmf(x, n=theta,
-    p=theta / (theta + mu))``. Tensors (or arrays) in, a tensor out, broadcast like torch.
+    With mu = ``mean`` and r = ``dispersion``: E x = mu and Var x = mu + mu^2 / r
+    (r -> infinity gives the Poisson; scVI's paper calls r theta). It is scipy's
+    ``nbinom.logpmf(x, n=r, p=r / (r + mu))``. Tensors (or arrays) in, a tensor out,
+    broadcast like torch; computed in the floating dtype of ``mean`` and ``dispersion``.
 
     Raises ValueError for counts x that are negative or not whole numbers, and for a mean
     or dispersion that is not > 0.
     """
     x = _check_counts(x)
     mean = _check_positive("mean", mean, "the mean mu of the counts")
-    dispersion = _check_positive("dispersion", dispersion, "the inverse dispersion theta")
+    dispersion = _check_positive("dispersion", dispersion, "the inverse dispersion r")
     return _log_nb(*_float_like(x, mean, dispersion))
 
 
@@ -91,9 +95,9 @@ def poisson_log_prob(x, rate) -> torch.Tensor:
 
 
 def negative_binomial_variance(mean, dispersion) -> torch.Tensor:
-    """Var x = mu + mu^2 / theta of the negative binomial, element-wise."""
+    """Var x = mu + mu^2 / r of the negative binomial, element-wise."""
     mean = _check_positive("mean", mean, "the mean mu of the counts")
-    dispersion = _check_positive("dispersion", dispersion, "the inverse dispersion theta")
+    dispersion = _check_positive("dispersion", dispersion, "the inverse dispersion r")
     return mean + mean**2 / dispersion
 
 
@@ -129,9 +133,9 @@ class CountVAE(VAE):
     """A VAE whose decoder gives a count distribution: Poisson or negative binomial.
 
     Same encoder as :class:`course_lib.vae.VAE` (on the log-normalised cell), same prior and
-    ELBO; the decoder's n outputs become rho = softmax(d(z)), the mean is mu = l rho with the
+    ELBO; the decoder's n outputs become shares softmax(d(z)), the mean is mu = l softmax(d(z)), the
     cell's library size l as a known offset, and the negative binomial adds one learned
-    dispersion theta_k per gene (``log_dispersion``). Call :meth:`start_from` with the
+    dispersion r_k per gene (``log_dispersion``). Call :meth:`start_from` with the
     training counts before training.
     Inputs ``x`` are counts (N_obs, n); every cell needs at least one count.
     """
@@ -146,7 +150,7 @@ class CountVAE(VAE):
         self.register_buffer("input_mean", torch.zeros(self.n_features, dtype=DTYPE))  # set by start_from
         self.register_buffer("input_std", torch.ones(self.n_features, dtype=DTYPE))
         if likelihood == "negative_binomial":
-            self.log_dispersion = nn.Parameter(torch.zeros(self.n_features, dtype=DTYPE))  # log theta_k, theta = 1 at start
+            self.log_dispersion = nn.Parameter(torch.zeros(self.n_features, dtype=DTYPE))  # log r_k, r = 1 at start
 
     def start_from(self, counts) -> None:
         """Fit the two fixed transforms to the training counts, before training.
@@ -168,7 +172,7 @@ class CountVAE(VAE):
 
     @property
     def dispersion(self) -> np.ndarray:
-        """theta_k per gene, shape (n,) (the negative binomial only)."""
+        """r_k per gene, shape (n,) (the negative binomial only)."""
         if self.likelihood != "negative_binomial":
             raise ValueError("only the negative binomial has a dispersion; this model is Poisson")
         return torch.exp(self.log_dispersion.detach()).numpy()
@@ -224,7 +228,7 @@ class CountVAE(VAE):
     def zero_probability(self, x) -> np.ndarray:
         """P(x_ik = 0 | z = g(x_i)) for each cell and gene, shape (N_obs, n).
 
-        Poisson: exp(-mu); negative binomial: (theta / (theta + mu))^theta.
+        Poisson: exp(-mu); negative binomial: (r / (r + mu))^r.
         """
         mean = torch.from_numpy(self.reconstruct(x))
         zero = torch.zeros_like(mean)
