@@ -42,7 +42,8 @@ def dispersion_inverted(x, mean, dispersion):
 
 def swapped_terms(x, mean, dispersion):
     log_ratio = torch.lgamma(x + dispersion) - torch.lgamma(dispersion) - torch.lgamma(x + 1)
-    return log_ratio + x * torch.log(dispersion / (dispersion + mean)) + dispersion * torch.log(mean / (dispersion + mean))
+    total = dispersion + mean
+    return log_ratio + x * torch.log(dispersion / total) + dispersion * torch.log(mean / total)
 
 
 def summed(x, mean, dispersion):

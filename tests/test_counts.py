@@ -93,7 +93,8 @@ def test_poisson_refuses_a_non_positive_rate():
 
 @pytest.mark.parametrize("first", ["course_lib.counts", "course_lib.vae", "course_lib.checks"])
 def test_no_circular_import_whichever_module_comes_first(first):
-    code = f"import {first}; from course_lib.vae import negative_binomial_log_prob; from course_lib.counts import CountVAE"
+    code = (f"import {first}; from course_lib.vae import negative_binomial_log_prob; "
+            "from course_lib.counts import CountVAE")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -33,7 +33,8 @@ def _poisson(x, mean, dispersion):
 
 def _swapped_terms(x, mean, dispersion):
     log_ratio = torch.lgamma(x + dispersion) - torch.lgamma(dispersion) - torch.lgamma(x + 1)
-    return log_ratio + x * torch.log(dispersion / (dispersion + mean)) + dispersion * torch.log(mean / (dispersion + mean))
+    total = dispersion + mean
+    return log_ratio + x * torch.log(dispersion / total) + dispersion * torch.log(mean / total)
 
 
 def negative_binomial_log_prob(student) -> None:
