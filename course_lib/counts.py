@@ -305,6 +305,11 @@ def fit_decoders(counts_train, log_train, latent_dim: int, settings: CountsSetti
 
 
 def latent_means(models: dict, counts, log_values) -> dict:
-    """The posterior means g(x) of each model's cells: {name: array (N_obs, m)}."""
+    """The posterior means g(x) of each model's cells: {name: array (N_obs, m)}.
+
+    The model named "Gaussian" encodes ``log_values``; the count models encode ``counts``.
+    """
+    if not isinstance(models, dict) or not all(isinstance(model, VAE) for model in models.values()):
+        raise ValueError("models must be a dict {name: VAE}, as fit_decoders returns")
     return {name: model.transform(log_values if name == "Gaussian" else counts_tensor(counts))[0]
             for name, model in models.items()}

@@ -41,6 +41,9 @@ def plot_counts(summary: dict):
     """Three panels: the distribution of the counts, variance against mean per gene, library sizes."""
     import matplotlib.pyplot as plt
 
+    needed = {"zero_fraction", "binned", "mean", "variance", "library"}
+    if not isinstance(summary, dict) or not needed <= set(summary):
+        raise ValueError(f"summary must be the dict of count_summary, with keys {sorted(needed)}")
     fig, axes = plt.subplots(1, 3, figsize=(11.0, 3.4), layout="constrained")
     mean, variance = summary["mean"], summary["variance"]
     axes[0].bar(["0", "1", "2", "3-9", "≥ 10"], summary["binned"], color="#0072B2")

@@ -202,3 +202,34 @@ def test_count_vae_refuses_bad_inputs():
         counts.fit(vae.VAE(5, 2), np.ones((3, 5)))
     with pytest.raises(ValueError, match="CountsSettings"):
         counts.fit_decoders(np.ones((3, 5)), np.ones((3, 5)), 2, settings={})
+
+
+def test_count_summary_and_figures():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from course_lib import counts_figures as cf
+    from course_lib.plotting import UNLABELLED, describe_figure
+
+    x = _small_counts()
+    summary = cf.count_summary(x)
+    assert summary["zero_fraction"] == pytest.approx(np.mean(x == 0))
+    np.testing.assert_allclose(summary["variance"], np.var(x, axis=0))
+    np.testing.assert_allclose(summary["binned"], [np.mean(x == 0), np.mean(x == 1), np.mean(x == 2),
+                                                   np.mean((x >= 3) & (x <= 9)), np.mean(x >= 10)])
+    figures = [cf.plot_counts(summary),
+               cf.plot_latent_maps({"a": x[:, :2], "b": x[:, 2:4]}, np.arange(40) % 3, ["u", "v", "w"])]
+    for fig in figures:
+        assert UNLABELLED not in describe_figure(fig)
+    with pytest.raises(ValueError, match="count_summary"):
+        cf.plot_counts({"mean": 1})
+    with pytest.raises(ValueError, match="2 columns"):
+        cf.plot_latent_maps({"a": x[:, :3]}, np.zeros(40, int), ["u"])
+    with pytest.raises(ValueError, match=">= 0"):
+        cf.count_summary(-x)
+    # k-NN accuracy: two far-apart clusters are recovered exactly, and swapped labels never
+    rng = np.random.default_rng(0)
+    labels = np.arange(40) % 2
+    z = rng.normal(size=(40, 2)) + 10.0 * labels[:, None]
+    assert cf.type_accuracy(z[:30], labels[:30], z[30:], labels[30:], 3) == 1.0
+    assert cf.type_accuracy(z[:30], labels[:30], z[30:], 1 - labels[30:], 3) == 0.0
