@@ -94,13 +94,6 @@ def poisson_log_prob(x, rate) -> torch.Tensor:
     return _log_poisson(*_float_like(x, rate))
 
 
-def negative_binomial_variance(mean, dispersion) -> torch.Tensor:
-    """Var x = mu + mu^2 / r of the negative binomial, element-wise."""
-    mean = _check_positive("mean", mean, "the mean mu of the counts")
-    dispersion = _check_positive("dispersion", dispersion, "the inverse dispersion r")
-    return mean + mean**2 / dispersion
-
-
 def log_normalize(counts, target_sum: float = TARGET_SUM):
     """log(1 + target_sum x_ik / l_i) with l_i = sum_k x_ik: the usual transform of counts.
 
@@ -123,7 +116,8 @@ def log_normalize(counts, target_sum: float = TARGET_SUM):
 
 # The VAE comes after the likelihoods on purpose: course_lib.vae re-exports
 # negative_binomial_log_prob from here, so either module can be imported first.
-from course_lib.nn import one_thread  # noqa: E402
+from course_lib.core import check_count  # noqa: E402
+from course_lib.training import one_thread  # noqa: E402
 from course_lib.vae import DTYPE, VAE, kl_to_standard_normal  # noqa: E402
 
 LIKELIHOODS = ("poisson", "negative_binomial")
@@ -153,14 +147,10 @@ class CountVAE(VAE):
             self.log_dispersion = nn.Parameter(torch.zeros(self.n_features, dtype=DTYPE))  # log r_k, r = 1 at start
 
     def start_from(self, counts) -> None:
-        """Fit the two fixed transforms to the training counts, before training.
-
-        The encoder's input is standardised with the means and standard deviations of the
-        log-normalised training cells (as the Gaussian VAE's data are), and the decoder's
-        output bias starts at the log of each gene's share of all counts: the network
-        starts by predicting mu_ik = l_i (average share of gene k), the best model without
-        z, instead of walking its biases from 0 to about log(1 / n) at Adam's pace of about
-        lr per step.
+        """Before training: standardise the encoder's input with the training cells' log-normalised
+        means and standard deviations (as the Gaussian VAE's data), and start the decoder's output
+        bias at log(share of gene k in all counts): mu_ik = l_i (average share), the best model
+        without z, instead of walking the biases from 0 to about log(1 / n) at ~lr per Adam step.
         """
         counts = counts_tensor(counts, self.n_features)
         normalised = log_normalize(counts)
@@ -204,20 +194,12 @@ class CountVAE(VAE):
         Returns a float, or the dict {"elbo", "reconstruction", "kl"} of floats if ``terms``.
         """
         x = counts_tensor(x, self.n_features)
-        if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
-        xi = torch.randn((int(n_samples), len(x), self.latent_dim), dtype=DTYPE,
+        xi = torch.randn((check_count("n_samples", n_samples), len(x), self.latent_dim), dtype=DTYPE,
                          generator=torch.Generator().manual_seed(seed))
         with torch.no_grad(), one_thread():
             reconstruction, kl = (t.double().mean().item() for t in self.elbo_terms(x, xi))
         out = {"elbo": reconstruction - kl, "reconstruction": reconstruction, "kl": kl}
         return out if terms else out["elbo"]
-
-    def log_likelihood(self, *args, **kwargs):
-        raise NotImplementedError("the importance-weighted bound is written for the Gaussian VAE only")
-
-    def sample(self, *args, **kwargs):
-        raise NotImplementedError("sampling counts needs a library size: use count_mean on z ~ N(0, I)")
 
     def reconstruct(self, x) -> np.ndarray:
         """The mean counts mu = l softmax(d(g(x))) of each cell, shape (N_obs, n)."""
@@ -255,8 +237,9 @@ def fit(model: CountVAE, counts, epochs: int = 300, lr: float = 2e-2, batch_size
 
     if not isinstance(model, CountVAE):
         raise ValueError(f"model must be a CountVAE, got {type(model).__name__}")
+    # tol=None: a fixed budget, as the page compares the models at equal training
     return vae.fit(model, counts_tensor(counts, model.n_features), epochs=epochs, lr=lr,
-                   batch_size=batch_size, seed=seed)
+                   batch_size=batch_size, seed=seed, tol=None)
 
 
 # ---------------------------------------------------------------------------------------
@@ -294,7 +277,7 @@ def fit_decoders(counts_train, log_train, latent_dim: int, settings: CountsSetti
     counts_train = counts_tensor(counts_train)
     schedule = dict(epochs=settings.epochs, lr=settings.lr, batch_size=settings.batch_size, seed=settings.seed)
     gaussian = vae.VAE(counts_train.shape[1], latent_dim, hidden=settings.hidden, sigma2=None, seed=settings.seed)
-    vae.fit(gaussian, log_train, **schedule)
+    vae.fit(gaussian, log_train, tol=None, **schedule)
     models = {"Gaussian": gaussian}
     for name, likelihood in zip(DECODERS[1:], LIKELIHOODS):
         model = CountVAE(counts_train.shape[1], latent_dim, likelihood, hidden=settings.hidden, seed=settings.seed)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.linear import as_matrix
+from course_lib.core import as_array
 
 
 def count_summary(counts) -> dict:
@@ -17,7 +17,7 @@ def count_summary(counts) -> dict:
     Returns "zero_fraction" (a float), "binned" (fractions of the counts equal to 0, 1, 2,
     in 3..9 and >= 10, shape (5,)), per-gene "mean" and "variance" (n,), "library" (N_obs,).
     """
-    counts = as_matrix(counts, "counts")
+    counts = as_array(counts, "counts")
     if (counts < 0).any():
         raise ValueError("counts must be >= 0")
     binned = np.histogram(counts, bins=[0, 1, 2, 3, 10, np.inf])[0] / counts.size
@@ -67,7 +67,7 @@ def plot_latent_maps(codes: dict, cell_type, labels, title: str = ""):
     colours = plt.get_cmap("tab10")
     fig, axes = plt.subplots(1, len(codes), figsize=(3.1 * len(codes) + 2.4, 3.3), layout="constrained")
     for ax, (name, z) in zip(np.atleast_1d(axes), codes.items()):
-        z = as_matrix(z, "codes")
+        z = as_array(z, "codes")
         if z.shape[1] != 2:
             raise ValueError(f"the codes of {name} must have 2 columns, got {z.shape[1]}")
         for k, label in enumerate(labels):

@@ -62,7 +62,6 @@ def test_negative_binomial_sums_to_one_with_the_stated_moments():
     assert float(p.sum()) == pytest.approx(1.0, abs=1e-9)
     assert float((k * p).sum()) == pytest.approx(mean, rel=1e-8)
     variance = float((k**2 * p).sum()) - mean**2
-    assert variance == pytest.approx(float(counts.negative_binomial_variance(mean, dispersion)), rel=1e-7)
     assert variance == pytest.approx(mean + mean**2 / dispersion, rel=1e-7)
 
 
@@ -128,7 +127,7 @@ def test_count_vae_elbo_terms_match_an_independent_computation(likelihood):
     reconstruction, kl = model.elbo_terms(x, xi)
     # the same terms, from torch.distributions and the lecture's formulas
     normalised = (torch.log1p(1e4 * x / x.sum(1, keepdim=True)) - model.input_mean) / model.input_std
-    hidden = model.encoder(normalised)
+    hidden = model.shared_layers(normalised)
     z_mean, z_std = model.z_mean_head(hidden), torch.exp(0.5 * model.z_logvar_head(hidden))
     z = z_mean + z_std * xi
     mu = x.sum(1, keepdim=True) * torch.softmax(model.decoder(z.reshape(-1, 2)).reshape(3, len(x), 12), -1)

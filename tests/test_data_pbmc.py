@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from course_lib import data
+from course_lib import pbmc as pbmc_module
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +32,7 @@ def _stored(path):
 
 
 def test_recovered_values_were_whole_numbers(pbmc):
-    log_normalised, totals, _ = _stored(data._pbmc_path())
+    log_normalised, totals, _ = _stored(pbmc_module._pbmc_path())
     unrounded = np.expm1(log_normalised) * totals[:, None] / 1e4
     assert np.abs(unrounded - np.rint(unrounded)).max() < 0.1
     assert pbmc.max_rounding < 0.1
@@ -41,7 +42,7 @@ def test_recovered_values_were_whole_numbers(pbmc):
 
 
 def test_mostly_zeros_and_totals_consistent_with_the_stored_ones(pbmc):
-    _, totals, n_genes = _stored(data._pbmc_path())
+    _, totals, n_genes = _stored(pbmc_module._pbmc_path())
     assert np.mean(pbmc.x == 0) >= 0.6
     library = pbmc.x.sum(axis=1)
     # the 765 genes are part of all genes: their counts are a part of the stored total,
@@ -50,7 +51,7 @@ def test_mostly_zeros_and_totals_consistent_with_the_stored_ones(pbmc):
     assert np.all((pbmc.x > 0).sum(axis=1) <= n_genes)
     np.testing.assert_array_equal(pbmc.stored_totals, totals)
     # with the wrong total (e.g. 10^4 for every cell), the values would not be whole numbers
-    wrong = np.expm1(_stored(data._pbmc_path())[0])
+    wrong = np.expm1(_stored(pbmc_module._pbmc_path())[0])
     assert np.abs(wrong - np.rint(wrong)).max() > 0.2
 
 
