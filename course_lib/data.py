@@ -266,3 +266,20 @@ def simulated_cells(n_cells: int = 800, n_genes: int = 60, n_types: int = 3,
 
 
 LOADERS["simulated_cells"] = simulated_cells
+
+
+# ---------------------------------------------------------------------------------------
+# Real cells: PBMC counts shipped inside scanpy (issue 15; the reader is course_lib.pbmc)
+# ---------------------------------------------------------------------------------------
+def pbmc():
+    """Real blood cells: UMI counts of 765 genes in 700 PBMC (Zheng et al. 2017), via scanpy.
+
+    See :func:`course_lib.pbmc.load` for the source, the licence and how the counts are
+    recovered from the file's log-normalised values.
+    """
+    from course_lib.pbmc import load
+
+    return load()
+
+
+LOADERS["pbmc"] = pbmc

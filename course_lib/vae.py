@@ -286,3 +286,4 @@ def fit(model: VAE, x, epochs: int = 1000, lr: float = 2e-2, batch_size: int | N
 
     return train(loss_terms, model.parameters(), len(x), epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
                  tol=tol, window=window or max(5, epochs // 20), settle=1.0, decay="linear", name="vae.fit")
+from .counts import negative_binomial_log_prob  # noqa: E402  (issue 15)
