@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -99,9 +100,28 @@ def lab(tmp_path):
     assert server.poll() is not None
 
 
+# Hosts that serve scripts, styles or fonts to web pages: an extension that loads from one
+# of them would not work offline.
+CDN_HOSTS = ("unpkg.com", "cdn.jsdelivr.net", "cdnjs.cloudflare.com", "fonts.googleapis.com",
+             "fonts.gstatic.com", "ajax.googleapis.com", "esm.sh", "cdn.skypack.dev", "code.jquery.com")
+
+
+def test_jupyterlab_myst_ships_its_extension_and_no_cdn():
+    """The pip package installs its prebuilt JupyterLab extension (no build, no npm), and
+    none of its files names a CDN. (Its bundle still holds the URLs of services it can query
+    for hover previews of special links, wiki: or rrid:, which the book does not use; the
+    live test below checks that a page makes no request outside localhost.)"""
+    extension = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "jupyterlab-myst"
+    assert (extension / "package.json").exists(), f"jupyterlab-myst's extension is not in {extension}"
+    files = [f for f in (extension / "static").rglob("*") if f.suffix in (".js", ".css", ".html", ".json")]
+    assert len(files) > 10
+    named = {f.name: host for f in files for host in CDN_HOSTS if host in f.read_text(errors="ignore")}
+    assert not named, f"files of jupyterlab-myst name CDNs: {named}"
+
+
 def _local_only(page, url: str) -> list[str]:
-    """Abort every request (and refuse every websocket) that leaves the local server; the
-    returned list collects their URLs, for the test to assert that it stays empty."""
+    """Abort every request that leaves the local server and record it, with every websocket
+    to another host; the test asserts that the returned list stays empty."""
     outside = []
 
     def route(route):
