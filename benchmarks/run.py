@@ -147,7 +147,7 @@ def vae_throughput(course_batch: int | None = 128, plain_batch: int = 128,
     def course_run():
         model = vae.VAE(64, 2, hidden=(64,), sigma2=0.1)
         start = time.perf_counter()
-        vae.fit(model, x, epochs=epochs, lr=1e-3, batch_size=course_batch)
+        vae.fit(model, x, epochs=epochs, lr=1e-3, batch_size=course_batch, tol=None)  # equal epochs
         return epochs * len(x) / (time.perf_counter() - start)
 
     def plain_run():
@@ -177,7 +177,7 @@ def bayes_throughput(course_batch: int | None = 32, plain_batch: int = 32,
     def course_run():
         model = bayes.BayesianRegression(10, hidden=(50,), sigma2=0.5)
         start = time.perf_counter()
-        bayes.fit(model, x, y, epochs=epochs, lr=1e-2, n_mc=1, batch_size=course_batch)
+        bayes.fit(model, x, y, epochs=epochs, lr=1e-2, n_mc=1, batch_size=course_batch, tol=None)  # equal epochs
         return epochs * len(x) / (time.perf_counter() - start)
 
     def plain_run():

@@ -35,6 +35,25 @@ def elbo_per_row(x, x_hat, z_mean, z_std, sigma2):
     return log_px - kl_to_standard_normal(z_mean, z_std)
 
 
+def toy_elbo(x, w, sigma2, a, s):
+    x, a, s = (torch.as_tensor(v, dtype=torch.float64) for v in (x, a, s))
+    q = Normal(a, s)
+    # E_q log N(x; wZ, sigma2): log N(x; wa, sigma2) minus the variance of wZ under q over 2 sigma2
+    expected = Normal(w * a, sigma2**0.5).log_prob(x) - w**2 * s**2 / (2 * sigma2)
+    return (expected - kl_divergence(q, Normal(torch.zeros_like(a), torch.ones_like(s)))).numpy()
+
+
+def optimal_w2(lam, sigma2):
+    return np.where(lam > sigma2, lam - sigma2, 0.0)
+
+
+def ppca_posterior(x, W, mean, sigma2):
+    # Bayes on the joint Gaussian of (z, x): cov(z, x) = W', var(x) = C = W W' + sigma2 I
+    C = W @ W.T + sigma2 * np.eye(len(W))
+    gain = np.linalg.solve(C, W).T  # W' C^{-1}
+    return (x - mean) @ gain.T, np.eye(W.shape[1]) - gain @ W
+
+
 def ppca_covariance(x, latent_dim):
     centred = x - x.mean(0)
     _, singular, vt = np.linalg.svd(centred, full_matrices=False)
@@ -114,6 +133,24 @@ WRONG = {
         (lambda *a: -elbo_per_row(*a), "the loss"),
         (lambda x, xh, g, h, s: elbo_per_row(x, xh, g, h, s) + 2 * kl_to_standard_normal(g, h), "the KL is added"),
         (lambda x, xh, g, h, s: elbo_per_row(x, xh, g, h, s ** 0.5), "sigma where"),
+    ],
+    "toy_elbo": [
+        (lambda x, w, s2, a, s: toy_elbo(x, w, s2, a, s) + w**2 * s**2 / (2 * s2), "variance of Z"),
+        (lambda x, w, s2, a, s: toy_elbo(x, w, s2, a, s) + 0.5 * np.log(2 * np.pi * s2), "constant"),
+        (lambda x, w, s2, a, s: toy_elbo(x, w, s2, a, s ** 0.5), None),
+        (lambda x, w, s2, a, s: toy_elbo(x, w, s2 ** 0.5, a, s), "sigma where"),
+    ],
+    "optimal_w2": [
+        (lambda lam, s: lam - s, "cannot be negative"),
+        (lambda lam, s: np.sqrt(optimal_w2(lam, s)), "no square root"),
+        (lambda lam, s: lam, "subtract it"),
+        (lambda lam, s: optimal_w2(lam, s).sum(), None),
+    ],
+    "ppca_posterior": [
+        (lambda x, W, mu, s2: (ppca_posterior(x, W, mu, s2)[0], ppca_posterior(x, W, mu, s2)[1] / s2), "sigma2 M^{-1}"),
+        (lambda x, W, mu, s2: ppca_posterior(x, W, np.zeros_like(mu), s2), "centre x"),
+        (lambda x, W, mu, s2: ((x - mu) @ W / s2, ppca_posterior(x, W, mu, s2)[1]), "not W'(x - mean) / sigma2"),
+        (lambda x, W, mu, s2: ppca_posterior(x, W, mu, s2)[0], None),  # one value instead of two
     ],
     "ppca_covariance": [
         (lambda x, m: (ppca_covariance(x, m)[0] * 2, ppca_covariance(x, m)[1]), None),

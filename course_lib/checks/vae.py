@@ -1,4 +1,4 @@
-"""Checks of the exercises of section 3, pages 3.1-3.4 (motivations, VAE, linear VAE, biology)."""
+"""Checks of the exercises of section 3, pages 3.1-3.4 (motivations, VAE, sigma2 and m, linear VAE, biology)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ import torch
 
 from course_lib import vae
 from course_lib import vae_explorers as ve
+from course_lib import variational_em as vem
 from course_lib.checks._core import Case, check_function
 
 __all__ = [
     "nearest_distance", "gaussian_mean_posterior",                  # 3.1 motivations
     "reparametrize_z", "kl_to_standard_normal", "elbo_per_row",     # 3.2 the VAE
-    "ppca_covariance", "ppca_log_likelihood",                       # 3.3 linear VAE = pPCA
+    "toy_elbo",
+    "optimal_w2",                                                   # 3.2b sigma2 and m
+    "ppca_covariance", "ppca_log_likelihood", "ppca_posterior",     # 3.3 linear VAE = pPCA
     "knn_type_accuracy", "best_rank_correlation",                   # 3.4 biology
 ]
 
@@ -116,6 +119,57 @@ def elbo_per_row(student) -> None:
                    what="-||x - x_hat||^2/(2 sigma2) - (n/2) log(2 pi sigma2) - KL", hints=hints)
 
 
+def _toy_elbo(x, w, sigma2, a, s):
+    """ELBO of Z ~ N(0, 1), X | Z ~ N(wZ, sigma2), q = N(a, s^2): the linear ELBO with n = m = 1."""
+    shape = np.shape(x)
+    column = lambda v: np.reshape(np.asarray(v, dtype=np.float64), (-1, 1))  # noqa: E731
+    return vem.linear_elbo(column(x), [[w]], [0.0], sigma2, column(a), column(s)).reshape(shape)
+
+
+def toy_elbo(student) -> None:
+    """Check ``student(x, w, sigma2, a, s)`` = E_q log N(x; wZ, sigma2) - KL(N(a, s^2) || N(0, 1))."""
+    rng = np.random.default_rng(23)
+    cases = [Case((np.array([1.0]), 2.0, 0.5, np.array([0.3]), np.array([0.4])), description="one entry"),
+             Case((rng.normal(size=5), 1.5, 0.2, rng.normal(size=5), rng.uniform(0.1, 1, 5)), description="5 entries"),
+             Case((rng.normal(size=4), -0.7, 2.0, rng.normal(size=4), rng.uniform(0.5, 2, 4)),
+                  description="4 entries, negative w, sigma2 = 2")]
+
+    def plug_in(x, w, s2, a, s):  # E_q (x - wZ)^2 replaced by (x - wa)^2
+        return _toy_elbo(x, w, s2, a, s) + w**2 * s**2 / (2 * s2)
+
+    hints = {"E_q (x - wZ)^2 = (x - wa)^2 + w^2 s^2: the variance of Z under q is missing": plug_in,
+             "the constant -1/2 log(2 pi sigma2) is missing":
+                 lambda x, w, s2, a, s: _toy_elbo(x, w, s2, a, s) + 0.5 * np.log(2 * np.pi * s2),
+             "the KL is added: ELBO = E_q log p(x | Z) - KL": lambda x, w, s2, a, s:
+                 _toy_elbo(x, w, s2, a, s) + (a**2 + s**2 - 1 - np.log(s**2)),
+             "sigma where sigma^2 is needed": lambda x, w, s2, a, s: _toy_elbo(x, w, math.sqrt(s2), a, s),
+             "log s instead of log s^2 in the KL": lambda x, w, s2, a, s:
+                 _toy_elbo(x, w, s2, a, s) - 0.5 * np.log(s)}
+    check_function(student, _toy_elbo, cases, name="toy_elbo",
+                   what="-((x - wa)^2 + w^2 s^2)/(2 sigma2) - 1/2 log(2 pi sigma2) - 1/2 (a^2 + s^2 - 1 - log s^2)",
+                   hints=hints)
+
+
+# --- 3.2b sigma2 and m -------------------------------------------------------------------
+def _optimal_w2(lam, sigma2):
+    # the clipped Lambda_m - sigma2 I of pPCA with sigma2 fixed (Tipping & Bishop 1999, eq. 7)
+    return np.clip(np.asarray(lam, dtype=np.float64) - sigma2, 0.0, None)
+
+
+def optimal_w2(student) -> None:
+    """Check ``student(lam, sigma2)`` = max(lam - sigma2, 0), the maximiser of L(w^2) for w^2 >= 0."""
+    rng = np.random.default_rng(24)
+    cases = [Case((np.array([0.7, 0.3, 0.05]), 0.1), description="two directions survive, one collapses"),
+             Case((np.array([0.5, 0.2]), 1.0), description="sigma2 above every eigenvalue: all collapse"),
+             Case((np.sort(rng.uniform(0, 2, 6))[::-1], 0.6), description="6 eigenvalues, sigma2 = 0.6")]
+    hints = {"a variance cannot be negative: where lambda <= sigma2 the maximum over w^2 >= 0 is at 0":
+                 lambda lam, s: lam - s,
+             "w, not w^2: no square root": lambda lam, s: np.sqrt(_optimal_w2(lam, s)),
+             "sigma2 is part of the variance w^2 + sigma2 of the direction: subtract it": lambda lam, s: lam,
+             "lambda - sigma2, not sigma2 - lambda": lambda lam, s: _optimal_w2(s, lam)}
+    check_function(student, _optimal_w2, cases, name="optimal_w2", what="max(lambda - sigma2, 0)", hints=hints)
+
+
 # --- 3.3 linear VAE = pPCA ---------------------------------------------------------------
 def _ppca_covariance(x, latent_dim):
     fitted = vae.ppca(x, latent_dim)
@@ -149,7 +203,7 @@ def ppca_covariance(student) -> None:
 
     hints = {"np.cov divides by N - 1; the maximum likelihood uses 1/N (bias=True)": unbiased,
              "W = U_m Lambda_m^{1/2}: subtract sigma2 from the eigenvalues, (Lambda_m - sigma2 I)^{1/2}": no_subtraction,
-             "sigma2 is the mean of the discarded eigenvalues only (j > m)":
+             "sigma2 averaged over all n eigenvalues: average only the discarded ones, j > m":
                  lambda x, m: _with_sigma2(x, m, np.linalg.eigvalsh(np.cov(x.T, bias=True)).mean())}
     check_function(student, _ppca_covariance, cases, name="ppca_covariance",
                    what="sigma2 = mean(lambda_{m+1..n}), W = U_m (Lambda_m - sigma2 I)^{1/2}", hints=hints)
@@ -187,6 +241,33 @@ def ppca_log_likelihood(student) -> None:
              "the sum over rows: the mean is asked": lambda x, mu, c: len(x) * _ppca_log_likelihood(x, mu, c)}
     check_function(student, _ppca_log_likelihood, cases, name="ppca_log_likelihood",
                    what="-1/2 (n log 2 pi + log det C + (x - mean)' C^{-1} (x - mean)), averaged", hints=hints)
+
+
+def ppca_posterior(student) -> None:
+    """Check ``student(x, W, mean, sigma2)`` = (M^{-1} W'(x - mean) per row, sigma2 M^{-1}), M = W'W + sigma2 I."""
+    cases = []
+    for seed, (n_obs, n, m) in [(25, (1, 3, 1)), (26, (5, 6, 2)), (27, (8, 10, 3))]:
+        x = _ppca_data(seed, n_obs + 20, n, m)
+        fitted = vae.ppca(x, m)
+        W = fitted.W @ np.linalg.qr(np.random.default_rng(seed).normal(size=(m, m)))[0]  # any rotation R
+        cases.append(Case((x[:n_obs], W, fitted.mean, fitted.sigma2), description=f"{n_obs} rows, n = {n}, m = {m}"))
+
+    def no_sigma2_in_cov(x, W, mu, s2):
+        mean, cov = vem.ppca_posterior(x, W, mu, s2)
+        return mean, cov / s2
+
+    def no_sigma2_in_m(x, W, mu, s2):
+        M = W.T @ W
+        return np.linalg.solve(M, W.T @ (x - mu).T).T, s2 * np.linalg.inv(M)
+
+    hints = {"the covariance is sigma2 M^{-1}, not M^{-1}": no_sigma2_in_cov,
+             "M = W'W + sigma2 I: the prior N(0, I) adds sigma2 I": no_sigma2_in_m,
+             "centre x: the posterior mean is M^{-1} W'(x - mean)":
+                 lambda x, W, mu, s2: vem.ppca_posterior(x, W, np.zeros_like(mu), s2),
+             "the posterior mean is M^{-1} W'(x - mean), not W'(x - mean) / sigma2":
+                 lambda x, W, mu, s2: ((x - mu) @ W / s2, vem.ppca_posterior(x, W, mu, s2)[1])}
+    check_function(student, vem.ppca_posterior, cases, name="ppca_posterior",
+                   what="mean M^{-1} W'(x - mean), covariance sigma2 M^{-1}, M = W'W + sigma2 I", hints=hints)
 
 
 # --- 3.4 biology ---------------------------------------------------------------------------
