@@ -1,5 +1,14 @@
-"""A live test in a real browser: JupyterLab runs a chapter notebook, a slider of its
-explorer is moved, and the figure changes (the kernel recomputed it)."""
+"""Live tests in a real browser, on JupyterLab serving copies of the book's notebooks:
+
+* a chapter notebook runs, a slider of its explorer is moved, and the figure changes (the
+  kernel recomputed it);
+* a page's MyST markup renders as in the book (jupyterlab-myst): an admonition, a dropdown
+  and citations are MyST elements, not the raw ```{admonition} text; the notebook is not
+  trusted (a fresh copy), which jupyterlab-myst needs only for inline {eval} results.
+
+In both, every request the page makes must stay on the local server: any other is aborted
+and fails the test.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +21,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +29,11 @@ from conftest import CHROMIUM_FLAGS, ROOT
 
 # A chapter whose explorer is analytic (the learning-rate explorer), so that the test is quick.
 NOTEBOOK = "02_3_optimisation.ipynb"
+# A page with a tip admonition, a dropdown admonition and {cite} roles (its markdown is
+# rendered without running any cell).
+MYST_NOTEBOOK = "04_how_easy_is_it_to_encode.ipynb"
+DROPDOWN_TITLE = "Mini-batches in the two listings"
+CITED_KEY = "bingham2019pyro"
 
 
 KERNEL_IDLE = """() => {
@@ -39,7 +54,13 @@ def _free_port() -> int:
 def lab(tmp_path):
     """JupyterLab on a free local port with a token, serving a copy of the notebook (so
     that nothing it saves touches the book), stopped with its kernels at the end."""
-    shutil.copy(ROOT / "book" / NOTEBOOK, tmp_path / NOTEBOOK)
+    for notebook in (NOTEBOOK, MYST_NOTEBOOK):
+        shutil.copy(ROOT / "book" / notebook, tmp_path / notebook)
+    # Render every cell, not only those scrolled into view (JupyterLab's default windowing),
+    # so that the test can find markup anywhere on the page.
+    settings = tmp_path / "config" / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp_path / "config"),
                JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTER_DATA_DIR=str(tmp_path / "data"))
@@ -79,6 +100,43 @@ def lab(tmp_path):
     assert server.poll() is not None
 
 
+# Hosts that serve scripts, styles or fonts to web pages: an extension that loads from one
+# of them would not work offline.
+CDN_HOSTS = ("unpkg.com", "cdn.jsdelivr.net", "cdnjs.cloudflare.com", "fonts.googleapis.com",
+             "fonts.gstatic.com", "ajax.googleapis.com", "esm.sh", "cdn.skypack.dev", "code.jquery.com")
+
+
+def test_jupyterlab_myst_ships_its_extension_and_no_cdn():
+    """The pip package installs its prebuilt JupyterLab extension (no build, no npm), and
+    none of its files names a CDN. (Its bundle still holds the URLs of services it can query
+    for hover previews of special links, wiki: or rrid:, which the book does not use; the
+    live test below checks that a page makes no request outside localhost.)"""
+    extension = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "jupyterlab-myst"
+    assert (extension / "package.json").exists(), f"jupyterlab-myst's extension is not in {extension}"
+    files = [f for f in (extension / "static").rglob("*") if f.suffix in (".js", ".css", ".html", ".json")]
+    assert len(files) > 10
+    named = {f.name: host for f in files for host in CDN_HOSTS if host in f.read_text(errors="ignore")}
+    assert not named, f"files of jupyterlab-myst name CDNs: {named}"
+
+
+def _local_only(page, url: str) -> list[str]:
+    """Abort every request that leaves the local server and record it, with every websocket
+    to another host; the test asserts that the returned list stays empty."""
+    outside = []
+
+    def route(route):
+        if route.request.url.startswith((url, "data:", "blob:")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", route)
+    local_ws = url.replace("http://", "ws://", 1)
+    page.on("websocket", lambda ws: None if ws.url.startswith(local_ws) else outside.append(ws.url))
+    return outside
+
+
 def test_a_slider_recomputes_the_figure_in_jupyterlab(lab, chromium):
     from playwright.sync_api import sync_playwright
 
@@ -86,8 +144,7 @@ def test_a_slider_recomputes_the_figure_in_jupyterlab(lab, chromium):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS[1:])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.route("**/*", lambda route: route.continue_()
-                   if route.request.url.startswith((url, "data:", "blob:")) else route.abort())
+        outside = _local_only(page, url)
         page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
         page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')",
                                timeout=60_000)
@@ -108,8 +165,60 @@ def test_a_slider_recomputes_the_figure_in_jupyterlab(lab, chromium):
             "([selector, before]) => { const i = document.querySelector(selector);"
             " return i && i.getAttribute('src') !== before; }",
             arg=[".course-explorer-live img", before], timeout=60_000)
-        status = widget.locator(".widget-html").first.inner_text()
-        assert "updated in" in status
+        # the status line follows the image (on a busy machine, a moment later)
+        page.wait_for_function(
+            "() => { const s = document.querySelector('.course-explorer-live .widget-html');"
+            " return s && s.innerText.includes('updated in'); }", timeout=30_000)
         assert readout.inner_text().strip().startswith("0.05")
         page.wait_for_function(KERNEL_IDLE, timeout=30_000)
         browser.close()
+    assert not outside, f"requests left localhost: {outside}"
+
+
+RENDERED_MYST = """() => {
+  const cells = Array.from(document.querySelectorAll('.jp-Notebook .jp-MarkdownCell'));
+  const outputs = cells.map(c => c.querySelector('.myst')).filter(o => o);  // jupyterlab-myst's
+  const panel = window.jupyterapp.shell.currentWidget;
+  const model = panel.context.model;
+  return {
+    markdown: cells.length,
+    rendered: outputs.length,
+    text: outputs.map(o => o.innerText).join('\\n'),
+    admonitions: Array.from(document.querySelectorAll('.jp-Notebook aside.myst-admonition'))
+        .map(a => a.innerText.split('\\n')[0]),
+    dropdowns: Array.from(document.querySelectorAll('.jp-Notebook details.myst-admonition summary'))
+        .map(s => s.innerText.trim()),
+    trusted: Array.from({length: model.cells.length}, (_, k) => model.cells.get(k))
+        .some(c => c.type === 'code' && c.trusted),
+  };
+}"""
+
+
+def test_myst_markup_renders_live_in_jupyterlab(lab, chromium):
+    from playwright.sync_api import sync_playwright
+
+    url, token = lab
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS[1:])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        outside = _local_only(page, url)
+        page.goto(f"{url}/lab/tree/{MYST_NOTEBOOK}?token={token}")
+        page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')",
+                               timeout=60_000)
+        # jupyterlab-myst renders each markdown cell into a `.myst` element
+        page.wait_for_function("() => { const c = document.querySelectorAll('.jp-Notebook .jp-MarkdownCell');"
+                               " return c.length > 5 && Array.from(c).every(x => x.querySelector('.myst')); }",
+                               timeout=90_000)
+        page.wait_for_function("() => document.querySelector('.jp-Notebook aside.myst-admonition')",
+                               timeout=30_000)
+        found = page.evaluate(RENDERED_MYST)
+        browser.close()
+    assert found["rendered"] == found["markdown"], found
+    assert any(title.strip() == "Tip" for title in found["admonitions"]), found["admonitions"]
+    assert DROPDOWN_TITLE in found["dropdowns"], found["dropdowns"]
+    # a citation shows its key (jupyterlab-myst has no bibliography), never the raw role
+    assert CITED_KEY in found["text"]
+    for raw in ("{tip}", "{admonition}", ":class: dropdown", "{cite}", "{bibliography}", "```"):
+        assert raw not in found["text"], f"raw MyST shown live: {raw}"
+    assert not found["trusted"], "the copied notebook should be untrusted: rendering must not need trust"
+    assert not outside, f"requests left localhost: {outside}"
