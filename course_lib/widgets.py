@@ -22,8 +22,9 @@ the list of artists that change from frame to frame, created with ``animated=Tru
 explorer then renders the rest once, keeps it as a background, and for each frame pastes
 the background and draws only those artists (matplotlib's blitting). Such a ``draw`` is
 called on the same figure for every frame: when ``fig.axes`` is empty it lays out the
-panels and their fixed content, otherwise it reuses ``fig.axes``. A ``draw`` that returns
-None gets a fresh, empty figure for every frame instead.
+panels and their fixed content, otherwise it reuses ``fig.axes`` (and gives its artists
+fixed colours: the colour cycle moves on between frames). A ``draw`` that returns None gets
+a fresh, empty figure for every frame instead.
 """
 
 from __future__ import annotations
