@@ -27,7 +27,6 @@ import numpy as np
 import torch
 
 from course_lib.nn import MLP
-from course_lib.plotting import PALETTE
 
 SCRIPT = (Path(__file__).parent / "latent_explorer.js").read_text(encoding="utf-8")
 DECODED_PIXELS = 160  # the decoded 8 x 8 image is shown 20 times larger, pixelated

@@ -4,7 +4,6 @@ import inspect
 
 import numpy as np
 import pytest
-import torch
 from matplotlib.figure import Figure
 
 from course_lib import data, vae, vae_batch, vae_explorers as ve
