@@ -207,6 +207,12 @@ class BayesFigureSettings:
 SETTINGS = BayesFigureSettings()
 
 
+def _check_settings(settings) -> None:
+    if not isinstance(settings, BayesFigureSettings):
+        raise ValueError(f"settings must be a BayesFigureSettings (change a copy: dataclasses.replace(SETTINGS, ...)), "
+                         f"got {type(settings).__name__}")
+
+
 @functools.lru_cache(maxsize=4)
 def _grid_fits(settings: BayesFigureSettings):
     """The fits of the explorer's grid, trained together (see :func:`fit_curves`)."""
@@ -223,6 +229,7 @@ def bands_frame(sigma2, prior_std, settings: BayesFigureSettings = SETTINGS) -> 
     Returns {"x", "y"} the data (n_obs,), and {"x_grid", "mean", "std"} (141,) the predictive
     mean and standard deviation along x_range.
     """
+    _check_settings(settings)
     toy, fits = _grid_fits(settings)
     curve = fits.get((sigma2, prior_std))
     if curve is None:  # a value off the grid (live slider): one more fit
@@ -255,6 +262,7 @@ def draw_bands_frame(fig, result, sigma2, prior_std) -> list:
 
 def bands_explorer(settings: BayesFigureSettings = SETTINGS):
     """Explorer of the predictive bands over sigma2 and the prior's scale (9 values each)."""
+    _check_settings(settings)
     from course_lib.widgets import Explorer, Param
 
     return Explorer(

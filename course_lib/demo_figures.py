@@ -29,6 +29,12 @@ class DemoSettings:
 SETTINGS = DemoSettings()
 
 
+def _check_settings(settings) -> None:
+    if not isinstance(settings, DemoSettings):
+        raise ValueError(f"settings must be a DemoSettings (change a copy: dataclasses.replace(SETTINGS, ...)), "
+                         f"got {type(settings).__name__}")
+
+
 def gaussian_nll(residual, sigma2: float) -> np.ndarray:
     """-log N(x; x_hat, sigma2) as a function of the residual x - x_hat, one value per residual."""
     if isinstance(sigma2, bool) or not isinstance(sigma2, (int, float, np.floating)) or not sigma2 > 0:
@@ -40,6 +46,7 @@ def gaussian_nll(residual, sigma2: float) -> np.ndarray:
 
 def gaussian_nll_frame(sigma2: float, settings: DemoSettings = SETTINGS) -> dict:
     """The curve of one frame: residuals (n_points,) and their negative log-likelihood (n_points,)."""
+    _check_settings(settings)
     residual = np.linspace(-settings.residual_range, settings.residual_range, settings.n_points)
     return {"residual": residual, "nll": gaussian_nll(residual, sigma2),
             "cost_of_one": float(gaussian_nll(1.0, sigma2)[0])}
@@ -63,6 +70,7 @@ def draw_gaussian_nll_frame(fig, result: dict, sigma2: float) -> list:
 
 def gaussian_nll_explorer(settings: DemoSettings = SETTINGS):
     """An analytic explorer: the Gaussian negative log-likelihood under a σ² slider."""
+    _check_settings(settings)
     from course_lib.widgets import Explorer, Param
 
     grid = settings.sigma2_grid

@@ -39,6 +39,12 @@ class OptimFigureSettings:
 SETTINGS = OptimFigureSettings()
 
 
+def _check_settings(settings) -> None:
+    if not isinstance(settings, OptimFigureSettings):
+        raise ValueError(f"settings must be a OptimFigureSettings (change a copy: dataclasses.replace(SETTINGS, ...)), "
+                         f"got {type(settings).__name__}")
+
+
 def draw_contours(ax, problem: LeastSquares, half_width: float = 2.5, levels: int = 12) -> None:
     """Contours of Loss(theta) around theta* (log-spaced levels above the minimum), labelled axes."""
     centre = problem.theta_star
@@ -120,6 +126,7 @@ def lr_frame(lr: float, batch_size: int = SETTINGS.batch_size_default, settings:
     Returns {"problem": the LeastSquares, "runs": {schedule label: result of :func:`sgd`},
     "batch_size"}; both runs use the same shuffles (same seed).
     """
+    _check_settings(settings)
     problem = _cached_penguin_quadratic()
     runs = {label: sgd(problem, THETA_START, lr, batch_size, settings.epochs, seed=settings.seed, lr_decay=decay)
             for label, decay in schedules(settings).items()}
@@ -179,6 +186,7 @@ def draw_lr_frame(fig, result: dict, lr: float, batch_size: int = SETTINGS.batch
 
 def lr_explorer(settings: OptimFigureSettings = SETTINGS):
     """The learning-rate explorer: a log slider for rho and one for the batch size b."""
+    _check_settings(settings)
     from course_lib.widgets import Explorer, Param
 
     n_obs = len(_cached_penguin_quadratic().y)

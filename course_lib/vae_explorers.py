@@ -44,6 +44,12 @@ class VAEFigureSettings:
 SETTINGS = VAEFigureSettings()
 
 
+def _check_settings(settings) -> None:
+    if not isinstance(settings, VAEFigureSettings):
+        raise ValueError(f"settings must be a VAEFigureSettings (change a copy: dataclasses.replace(SETTINGS, ...)), "
+                         f"got {type(settings).__name__}")
+
+
 def _check_data(x_train, x_test, settings):
     x_train, x_test = np.asarray(x_train, dtype=np.float64), np.asarray(x_test, dtype=np.float64)
     if x_train.ndim != 2 or x_test.ndim != 2 or x_train.shape[1] != x_test.shape[1]:
@@ -70,6 +76,7 @@ def _summary(model, x_train, x_test, settings) -> dict:
 # ---------------------------------------------------------------------------------------
 def sigma2_frames(sigma2s, x_train, x_test, settings: VAEFigureSettings = SETTINGS) -> dict:
     """Train one VAE (m fixed, sigma^2 fixed) per value of ``sigma2s``, all at once; {sigma2: frame}."""
+    _check_settings(settings)
     x_train, x_test = _check_data(x_train, x_test, settings)
     m = settings.sigma2_latent_dim
     models = [vae.VAE(x_train.shape[1], m, hidden=settings.hidden, sigma2=s, seed=settings.seed) for s in sigma2s]
@@ -110,6 +117,7 @@ def draw_sigma2_frame(fig, result: dict, sigma2: float) -> list:
 
 def sigma2_explorer(x_train, x_test, settings: VAEFigureSettings = SETTINGS):
     """Explorer over sigma^2 (log grid) for a VAE with m = settings.sigma2_latent_dim."""
+    _check_settings(settings)
     from course_lib.widgets import Explorer, Param
 
     grid = settings.sigma2_grid
@@ -142,6 +150,7 @@ def latent_dim_frames(latent_dims, x_train, x_test, settings: VAEFigureSettings 
     that would output the mean image, a neutral start that saves the steps from 1. Each
     frame holds the held-out ELBO of every m trained with it ("grid_elbo") and pPCA's.
     """
+    _check_settings(settings)
     x_train, x_test = _check_data(x_train, x_test, settings)
     sigma2 = float(np.var(x_train, axis=0).mean())
     models = [vae.VAE(x_train.shape[1], m, hidden=settings.hidden, sigma2=sigma2, learn_sigma2=True,
@@ -188,6 +197,7 @@ def draw_latent_dim_frame(fig, result: dict, latent_dim: int, curve=None) -> lis
 
 def latent_dim_explorer(x_train, x_test, settings: VAEFigureSettings = SETTINGS):
     """Explorer over m: held-out ELBO against pPCA's exact held-out log-likelihood."""
+    _check_settings(settings)
     from course_lib.widgets import Explorer, Param
 
     grid = settings.latent_dims

@@ -35,3 +35,8 @@ def test_the_demo_explorer_is_dense_light_and_quick():
 def test_bad_sigma2_is_explained():
     with pytest.raises(ValueError, match="sigma2 is a variance and must be a number > 0"):
         demo_figures.gaussian_nll(1.0, 0.0)
+
+
+def test_settings_must_be_the_settings_class():
+    with pytest.raises(ValueError, match="settings must be a DemoSettings"):
+        demo_figures.gaussian_nll_explorer({"sigma2_grid": (0.1,)})

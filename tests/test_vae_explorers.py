@@ -103,3 +103,11 @@ def test_latent_dim_frames_and_explorer(digits):
     pngs = explorer.precompute()
     assert len(pngs) == 2 and pngs[0] != pngs[1] and pngs[0][:4] == b"\x89PNG"
     assert explorer.render(latent_dim=2)[:4] == b"\x89PNG"  # off the grid: trained live
+
+
+def test_bad_data_and_settings_are_explained(digits):
+    x_train, x_test = digits
+    with pytest.raises(ValueError, match="settings must be a VAEFigureSettings"):
+        ve.sigma2_explorer(x_train, x_test, settings={"n_train": 10})
+    with pytest.raises(ValueError, match="the same n"):
+        ve.sigma2_frames((0.1,), x_train, x_test[:, :10], SMALL)
