@@ -37,7 +37,11 @@ def test_plots_return_labelled_figures():
     assert len(fig.axes) == 3 and all(ax.get_xlabel() == "epoch" for ax in fig.axes)
     fig = vf.plot_digits(model, x, labels=np.arange(30) % 10)
     assert fig.axes[2].get_xlabel().startswith("$z_1$")
-    assert vf.plot_interpolation(model, x[0], x[1]).axes
+    x01 = (x[:2] - x.min()) / (x.max() - x.min())  # images in [0, 1]
+    mosaic = np.asarray(vf.plot_interpolation(model, x01[0], x01[1], n_steps=5).axes[0].images[0].get_array())
+    tiles = [mosaic[:, 9 * k:9 * k + 8].reshape(-1) for k in range(7)]  # 8 x 8 tiles, 1-pixel gaps
+    np.testing.assert_allclose([tiles[0], tiles[-1]], x01, rtol=1e-6)  # the two images themselves
+    np.testing.assert_allclose([tiles[1], tiles[-2]], model.reconstruct(x01), atol=1e-6)  # t = 0, 1: d(g(x))
 
 
 def test_latent_scores_know_structure_from_noise():
