@@ -13,7 +13,7 @@ import numpy as np
 
 from course_lib import vae
 from course_lib.linear import as_matrix
-from course_lib.plotting import PALETTE
+from course_lib.plotting import PALETTE, emptiest_corner
 
 ACTIVE_KL = 0.05  # nats: a latent coordinate whose mean KL stays below this carries no information
 
@@ -277,7 +277,7 @@ def plot_latent_biology(codes: dict, cell_type, time, labels):
         points = bottom.scatter(z[:, 0], z[:, 1], c=time, s=8, cmap="viridis", vmin=0, vmax=1)
         top.set(title=f"{name}: coloured by cell type", xlabel="$z_1$", ylabel="$z_2$")
         bottom.set(title=f"{name}: coloured by time", xlabel="$z_1$", ylabel="$z_2$")
-    axes[0, 0].legend(markerscale=2)
+    axes[0, 0].legend(markerscale=2, loc=emptiest_corner(next(iter(codes.values()))[:, :2]))
     fig.colorbar(points, ax=axes[1, :].tolist(), label="trajectory time t")
     plt.close(fig)
     return fig
