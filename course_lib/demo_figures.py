@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from course_lib.vae import gaussian_log_likelihood
+from course_lib.core import gaussian_log_likelihood
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def gaussian_nll(residual, sigma2: float) -> np.ndarray:
     if isinstance(sigma2, bool) or not isinstance(sigma2, (int, float, np.floating)) or not sigma2 > 0:
         raise ValueError(f"sigma2 is a variance and must be a number > 0, got {sigma2!r}")
     residual = torch.as_tensor(np.asarray(residual, dtype=np.float64)).reshape(-1, 1)  # (N, 1): n = 1
-    # the lecture's log p(x | z) with n = 1, written once in course_lib.vae
+    # the lecture's log p(x | z) with n = 1, written once in course_lib.core
     return -gaussian_log_likelihood(residual, torch.zeros_like(residual), float(sigma2)).numpy()
 
 

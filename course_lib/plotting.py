@@ -6,6 +6,7 @@ Importing this module changes nothing: a notebook calls :func:`use_style` once.
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 
@@ -97,6 +98,9 @@ def use_style() -> None:
     if shell is not None:
         formatter = shell.display_formatter.formatters["image/png"]
         formatter.for_type(matplotlib.figure.Figure, _png_with_description)
+    # matplotlib warns when placing a legend at loc="best" took over a second: a matter of
+    # the machine's load, not of the figure, and a build on a busy machine must not fail on it.
+    warnings.filterwarnings("ignore", message='Creating legend with loc="best" can be slow')
     matplotlib.rcParams.update(
         {
             "figure.figsize": (7.0, 3.6),

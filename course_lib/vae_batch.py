@@ -24,7 +24,8 @@ import torch
 from torch.func import functional_call, vmap
 
 from course_lib import vae
-from course_lib.nn import Optimizer, one_thread
+from course_lib.core import as_tensor, check_positive
+from course_lib.training import Optimizer, one_thread
 
 # vae.fit draws xi from one generator per fit, seeded by ``seed``. Before the shared training
 # loop of course_lib.core it also drew a permutation of the rows in every epoch, even with one
@@ -50,7 +51,7 @@ def _check(models, x):
             raise ValueError("the models must share n_features, hidden and learn_sigma2 (they may differ in "
                              f"sigma2 and latent_dim); got {(m.n_features, m.hidden, m.learn_sigma2)} and "
                              f"{(first.n_features, first.hidden, first.learn_sigma2)}")
-    return models, vae.as_tensor(x, first.n_features)
+    return models, as_tensor(x, n_features=first.n_features, dtype=vae.DTYPE)
 
 
 def fit_together(models, x, epochs: int, lr: float = 2e-2, seed: int = 0) -> list[dict]:
@@ -68,8 +69,7 @@ def fit_together(models, x, epochs: int, lr: float = 2e-2, seed: int = 0) -> lis
     models, x = _check(models, x)
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 2 or epochs % 2:
         raise ValueError(f"epochs must be an even integer >= 2 (two equal phases of the schedule), got {epochs!r}")
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0:
-        raise ValueError(f"lr must be a number > 0, got {lr!r}")
+    lr = check_positive("lr", lr)
     host = max(models, key=lambda m: m.latent_dim)  # the shapes every model is embedded in
     n_obs, k_models, width = len(x), len(models), host.latent_dim
     shapes = {name: t.shape for name, t in [*host.named_parameters(), *host.named_buffers()]}

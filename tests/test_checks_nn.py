@@ -37,6 +37,13 @@ def largest_principal_angle(a, b):
     return np.degrees(np.arccos(np.clip(cosines.min(), -1.0, 1.0)))
 
 
+def pca_minimum_error(covariance, m):
+    # by brute force: the error of the projection on the m leading eigenvectors, from the covariance
+    values, vectors = np.linalg.eigh(covariance)
+    P = vectors[:, ::-1][:, :m]
+    return np.trace(covariance) - np.trace(P.T @ covariance @ P)  # E||X||^2 - E||P'X||^2 (Pythagoras)
+
+
 def sgd_step(theta, x_batch, y_batch, lr):
     gradient = np.zeros_like(theta)
     for x_i, y_i in zip(x_batch, y_batch):
@@ -79,20 +86,28 @@ def backward_step(delta_next, w_next, a):
     return (1 - np.tanh(a) ** 2) * np.einsum("ik,kj->ij", delta_next, w_next)
 
 
+def softmax_cross_entropy_delta(a, labels):
+    scores = torch.tensor(a, requires_grad=True)
+    torch.nn.functional.cross_entropy(scores, torch.as_tensor(labels), reduction="sum").backward()
+    return scores.grad  # dR/da, R = sum_i -log softmax(a_i)[Y_i]
+
+
 RIGHT = {
     "n_parameters": n_parameters, "mlp_forward": mlp_forward, "sigmoid_derivative": sigmoid_derivative,
     "orthogonality_gap": orthogonality_gap, "largest_principal_angle": largest_principal_angle,
+    "pca_minimum_error": pca_minimum_error,
     "sgd_step": sgd_step, "lr_threshold": lr_threshold, "fastest_lr": fastest_lr,
     "gradient_layer_L": gradient_layer_L, "central_difference": central_difference,
-    "backward_step": backward_step,
+    "backward_step": backward_step, "softmax_cross_entropy_delta": softmax_cross_entropy_delta,
 }
 
 
 def test_every_exercise_has_a_check_and_is_exported():
-    from course_lib.checks import nn as topic
+    from course_lib.checks import backprop, nn
 
-    assert sorted(topic.__all__) == sorted(RIGHT)
+    assert sorted(nn.__all__ + backprop.__all__) == sorted(RIGHT)
     for name in RIGHT:
+        topic = nn if name in nn.__all__ else backprop
         assert getattr(checks, name) is getattr(topic, name)
 
 
@@ -142,6 +157,11 @@ def _forward_difference(fn, theta, step=1e-5):
     return grad
 
 
+def _naive_softmax(a):  # overflows on large scores: e^1000 = inf, inf / inf = nan
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.exp(a) / np.exp(a).sum(axis=1, keepdims=True)
+
+
 WRONG = [
     ("n_parameters", lambda s: sum(a * b for a, b in zip(s, s[1:])), "add one bias per neuron"),
     ("n_parameters", lambda s: sum(a * b for a, b in zip(s, s[1:])) + sum(s), "input layer has no neurons"),
@@ -162,6 +182,10 @@ WRONG = [
     ("largest_principal_angle",
      lambda a, b: np.degrees(np.arccos(np.clip(np.linalg.svd(a.T @ b, compute_uv=False).min(), -1, 1))),
      "not orthonormalised"),
+    ("pca_minimum_error", lambda c, m: np.trace(c) - pca_minimum_error(c, m), "the variance kept"),
+    ("pca_minimum_error", lambda c, m: np.sort(np.linalg.eigvalsh(c))[:m].sum(), "n - m directions"),
+    ("pca_minimum_error", lambda c, m: np.sort(np.diag(c))[: len(c) - m].sum(), "diagonal of S"),
+    ("pca_minimum_error", lambda c, m: np.sort(np.linalg.eigvalsh(c))[::-1][m], "only lambda_{m+1}"),
     ("sgd_step", lambda t, x, y, lr: sgd_step(t, x, y, lr * len(y)), "sum over the batch"),
     ("sgd_step", lambda t, x, y, lr: 2 * t - sgd_step(t, x, y, lr), "a step up the gradient"),
     ("sgd_step", lambda t, x, y, lr: sgd_step(t, x, y, lr / 2), "missing factor 2"),
@@ -183,6 +207,17 @@ WRONG = [
     ("backward_step", lambda d, w, a: (d @ w) * np.tanh(a), "instead of phi'(a)"),
     ("backward_step", lambda d, w, a: (d @ w) * (1 - a**2), "apply tanh before squaring"),
     ("backward_step", lambda d, w, a: (d @ w).T, "shape"),
+    ("softmax_cross_entropy_delta", lambda a, y: softmax_cross_entropy_delta(a, y).numpy() + np.eye(a.shape[1])[y],
+     "the softmax f(X_i) only"),
+    ("softmax_cross_entropy_delta", lambda a, y: -softmax_cross_entropy_delta(a, y), "a wrong sign"),
+    ("softmax_cross_entropy_delta",
+     lambda a, y: -np.eye(a.shape[1])[y] / (softmax_cross_entropy_delta(a, y).numpy() + np.eye(a.shape[1])[y]),
+     "derivative with respect to f"),
+    ("softmax_cross_entropy_delta", lambda a, y: _naive_softmax(a) - np.eye(a.shape[1])[y], None),
+    ("softmax_cross_entropy_delta",
+     lambda a, y: (lambda f: f * (1 - f))(softmax_cross_entropy_delta(a, y).numpy() + np.eye(a.shape[1])[y])
+     - np.eye(a.shape[1])[y], "depends on every a_j"),
+
 ]
 
 

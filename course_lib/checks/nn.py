@@ -1,25 +1,28 @@
-"""Checks of the exercises of chapter 2 (neural networks, PCA versus autoencoder, optimisation, backpropagation)."""
+"""Checks of the exercises of chapter 2: neural networks, PCA versus autoencoder, optimisation.
+
+The checks of backpropagation (2.4) are in ``checks.backprop``.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from course_lib import backprop, linear, nn
+from course_lib import backprop, core, linear, nn
 from course_lib.checks._core import Case, check_function
 
 __all__ = [
     "n_parameters", "mlp_forward", "sigmoid_derivative",            # 2.1 neural networks
-    "orthogonality_gap", "largest_principal_angle",                 # 2.2 PCA versus autoencoder
+    "orthogonality_gap", "largest_principal_angle", "pca_minimum_error",  # 2.2 PCA versus autoencoder
     "sgd_step", "lr_threshold", "fastest_lr",                       # 2.3 optimisation
-    "gradient_layer_L", "central_difference", "backward_step",      # 2.4 backpropagation
 ]
 
 
 def _sigmoid(a):
-    return backprop.ACTIVATIONS["sigmoid"][0](a)
+    return core.ACTIVATIONS["sigmoid"].numpy(a)
 
 
-def _tanh_network(rng, sizes, n_obs):
+def random_tanh_network(rng, sizes, n_obs):
+    """Random weights, non-zero biases and inputs x (n_obs, sizes[0]) for the checks of chapters 2.1 and 2.4."""
     weights, biases = backprop.init_parameters(sizes, seed=int(rng.integers(1000)))
     biases = [rng.normal(size=b.shape) for b in biases]
     return weights, biases, rng.normal(size=(n_obs, sizes[0]))
@@ -52,7 +55,7 @@ def mlp_forward(student) -> None:
     rng = np.random.default_rng(3)
     cases = []
     for sizes, n_obs in [([2, 3, 1], 4), ([4, 5, 3, 2], 6), ([3, 2], 5), ([4, 16, 16, 3], 10)]:
-        weights, biases, x = _tanh_network(rng, sizes, n_obs)
+        weights, biases, x = random_tanh_network(rng, sizes, n_obs)
         cases.append(Case((x, weights, biases), description=f"sizes {sizes}, {n_obs} rows"))
 
     def tanh_everywhere(x, weights, biases):
@@ -133,6 +136,37 @@ def largest_principal_angle(student) -> None:
                    rtol=1e-6, atol=1e-5)
 
 
+def _pca_minimum_error(covariance, m):
+    eigenvalues = np.linalg.eigvalsh(covariance)  # increasing
+    return float(eigenvalues[: len(eigenvalues) - m].sum())  # lambda_{m+1} + ... + lambda_n
+
+
+def pca_minimum_error(student) -> None:
+    """Check ``student(covariance, m)`` = min over P'P = I_m of the mean ||X - PP'X||^2 = sum of the n - m smallest eigenvalues."""
+    rng = np.random.default_rng(10)
+    a = rng.normal(size=(6, 6))
+    b = rng.normal(size=(3, 3))
+    cases = [Case((np.diag([5.0, 3.0, 1.5, 0.5]), 2), description="S = diag(5, 3, 1.5, 0.5), m = 2: error 2"),
+             Case((a @ a.T / 6, 3), description="a random 6 x 6 covariance, m = 3"),
+             Case((b @ b.T + np.diag([0.0, 2.0, 0.0]), 1), description="a 3 x 3 covariance with large off-diagonal terms, m = 1"),
+             Case((a @ a.T / 6, 5), description="the 6 x 6 covariance, m = n - 1")]
+
+    def smallest_diagonal(covariance, m):
+        diagonal = np.sort(np.diag(covariance))
+        return float(diagonal[: len(diagonal) - m].sum())
+
+    hints = {"the variance kept, sum of the m largest eigenvalues: the error is what is discarded":
+                 lambda c, m: float(np.sort(np.linalg.eigvalsh(c))[::-1][:m].sum()),
+             "the sum of the m smallest eigenvalues: n - m directions are discarded, not m":
+                 lambda c, m: float(np.linalg.eigvalsh(c)[:m].sum()),
+             "the diagonal of S (the variances of the variables): use the eigenvalues of S":
+                 smallest_diagonal,
+             "only lambda_{m+1}: sum all the discarded eigenvalues":
+                 lambda c, m: float(np.linalg.eigvalsh(c)[::-1][m])}
+    check_function(student, _pca_minimum_error, cases, name="pca_minimum_error",
+                   what="lambda_{m+1} + ... + lambda_n", hints=hints, atol=1e-10)
+
+
 # --- 2.3 optimisation ------------------------------------------------------------------
 def _sgd_step(theta, x_batch, y_batch, lr):
     return theta - lr * (-2.0 * x_batch.T @ (y_batch - x_batch @ theta) / len(y_batch))
@@ -194,91 +228,3 @@ def fastest_lr(student) -> None:
              "1/lambda_min: the steep direction diverges": lambda h: 1.0 / np.linalg.eigvalsh(h)[0]}
     check_function(student, _fastest, _hessians(), name="fastest_lr",
                    what="2 / (lambda_min + lambda_max)", hints=hints)
-
-
-# --- 2.4 backpropagation ----------------------------------------------------------------
-def _gradient_layer_L(weights, biases, x, y):
-    return backprop.gradients(weights, biases, x, y, activation="tanh")[0][-2]
-
-
-def gradient_layer_L(student) -> None:
-    """Check ``student(weights, biases, x, y)`` = dR/dw^(L) (shape (n_L, n_{L-1})), tanh hidden layers, Y scalar."""
-    rng = np.random.default_rng(8)
-    cases = []
-    for sizes, n_obs in [([2, 3, 1], 1), ([3, 4, 1], 5), ([3, 5, 4, 1], 8), ([4, 6, 6, 6, 1], 12)]:
-        weights, biases, x = _tanh_network(rng, sizes, n_obs)
-        cases.append(Case((weights, biases, x, rng.normal(size=(n_obs, 1))),
-                          description=f"sizes {sizes}, {n_obs} observations"))
-
-    def no_phi_prime(weights, biases, x, y):
-        a, hidden = backprop.forward(weights, biases, x)
-        delta = -2 * (y - hidden[-1]) * weights[-1]  # (N, n_L): phi'(a^(L)) forgotten
-        return delta.T @ hidden[-3]
-
-    hints = {"a wrong sign: dR_i/df = -2 (Y_i - f(X_i))": lambda *args: -_gradient_layer_L(*args),
-             "phi'(a^(L)) was left out of the chain rule": no_phi_prime,
-             "the gradient of R/2 (a missing factor 2)": lambda *args: 0.5 * _gradient_layer_L(*args)}
-    check_function(student, _gradient_layer_L, cases, name="gradient_layer_L",
-                   what="sum_i -2 (Y_i - f) psi' w_j^(L+1) phi'(a_j^(L)) h_m^(L-1)", hints=hints)
-
-
-def _central_difference(fn, theta, step=1e-5):
-    theta = np.asarray(theta, dtype=np.float64)
-    grad = np.zeros_like(theta)
-    for k in np.ndindex(theta.shape):
-        e = np.zeros_like(theta)
-        e[k] = step
-        grad[k] = (fn(theta + e) - fn(theta - e)) / (2 * step)
-    return grad
-
-
-def _exact_gradients():
-    a = np.array([[3.0, 1.0], [1.0, 2.0]])
-    return [
-        (lambda t: float(t @ a @ t), lambda t: 2 * a @ t, np.array([0.5, -1.0]), "a quadratic t'At"),
-        (lambda t: float(np.sum(np.sin(t))), np.cos, np.linspace(-2, 2, 5), "sum of sin"),
-        (lambda t: float(np.sum(t**3)), lambda t: 3 * t**2, np.array([[1.0, 2.0], [-1.0, 0.5]]), "sum of cubes, 2 x 2"),
-    ]
-
-
-def central_difference(student) -> None:
-    """Check ``student(fn, theta, step=1e-5)`` = the central differences (fn(theta + s e_k) - fn(theta - s e_k)) / 2s."""
-    functions = _exact_gradients()
-    exact = {id(fn): grad for fn, grad, _, _ in functions}
-    check_cases = [Case((fn, theta), description=text) for fn, _, theta, text in functions]
-
-    def reference(fn, theta, step=1e-5):
-        return exact[id(fn)](theta)  # the true gradient: central differences agree to ~1e-10
-
-    def forward_difference(fn, theta, step=1e-5):
-        grad = np.zeros_like(theta)
-        for k in np.ndindex(theta.shape):
-            e = np.zeros_like(theta)
-            e[k] = step
-            grad[k] = (fn(theta + e) - fn(theta)) / step
-        return grad
-
-    hints = {"a one-sided difference (fn(theta + s e_k) - fn(theta)) / s: its error is O(s), not O(s^2)":
-                 forward_difference,
-             "a division by step instead of 2 * step": lambda fn, theta, step=1e-5: 2 * _central_difference(fn, theta, step)}
-    check_function(student, reference, check_cases, name="central_difference",
-                   what="agrees with the exact gradient to 1e-7", hints=hints, rtol=1e-7, atol=1e-9)
-
-
-def _backward_step(delta_next, w_next, a):
-    return (delta_next @ w_next) * (1.0 - np.tanh(a) ** 2)
-
-
-def backward_step(student) -> None:
-    """Check ``student(delta_next, w_next, a)`` = delta^(l) = phi'(a^(l)) * (delta^(l+1) w^(l+1)), phi = tanh, rows = observations."""
-    rng = np.random.default_rng(9)
-    cases = []
-    for n_obs, n_l, n_next in [(1, 3, 2), (5, 4, 1), (7, 6, 3)]:
-        cases.append(Case((rng.normal(size=(n_obs, n_next)), rng.normal(size=(n_next, n_l)),
-                           rng.normal(size=(n_obs, n_l))),
-                          description=f"{n_obs} observations, n_l = {n_l}, n_(l+1) = {n_next}"))
-    hints = {"phi'(a^(l)) was left out": lambda d, w, a: d @ w,
-             "phi(a) = tanh(a) instead of phi'(a) = 1 - tanh(a)^2": lambda d, w, a: (d @ w) * np.tanh(a),
-             "phi'(a) = 1 - a^2: apply tanh before squaring": lambda d, w, a: (d @ w) * (1 - a**2)}
-    check_function(student, _backward_step, cases, name="backward_step",
-                   what="delta^(l) = (1 - tanh^2 a^(l)) * (delta^(l+1) w^(l+1))", hints=hints)
