@@ -59,7 +59,7 @@ def test_batched_training_says_what_it_needs(digits):
         vae_batch.fit_together([vae.VAE(64, 2, hidden=(8,))], x, epochs=3)
     with pytest.raises(ValueError, match="non-empty list"):
         vae_batch.fit_together([], x, epochs=2)
-    with pytest.raises(ValueError, match="lr must be a number > 0"):
+    with pytest.raises(ValueError, match="lr must be > 0"):
         vae_batch.fit_together([vae.VAE(64, 2, hidden=(8,))], x, epochs=2, lr=0.0)
 
 
