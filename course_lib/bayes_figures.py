@@ -1,5 +1,8 @@
 """Figures, 1-D fits and the explorer of the chapters on variational Bayes.
 
+The explorer: ``bands_frame`` / ``draw_bands_frame`` / ``bands_explorer``, with its settings in
+:class:`BayesFigureSettings`.
+
 The method itself (the model, F(eta), its Monte Carlo estimate and the training loop) is in
 :mod:`course_lib.bayes`; this module applies it to the pages' data sets and draws the
 results: predictive bands, coverage, the posterior of two weights, the explorer over sigma^2
@@ -9,6 +12,7 @@ and the prior's scale.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -78,54 +82,94 @@ def plot_posterior_pair(mean, cov, q_mean, q_std, i, j, names):
     return fig
 
 
-EXPLORER_SIGMA2 = (0.0005, 0.003, 0.02)  # noise sd 0.02 to 0.14 around the curve
-EXPLORER_PRIOR_STD = (0.3, 1.0, 3.0)
+def _log_grid(low, high, n):
+    return tuple(float(f"{v:.3g}") for v in np.geomspace(low, high, n))
 
 
-@functools.lru_cache(maxsize=1)
-def _explorer_grid_fits():
-    """The 9 fits of the explorer's grid, trained together (see :func:`fit_curves`)."""
+@dataclass(frozen=True)
+class BayesFigureSettings:
+    """What the explorer of the Bayesian network trains: one fit per (sigma2, prior_std)."""
+
+    n_obs: int = 40  # points of the toy curve, noise sd 0.02
+    noise_std: float = 0.02
+    # noise variance: 9 values from 0.0003 (sd 0.017, below the true 0.02) to 0.03 (sd 0.17)
+    sigma2_grid: tuple = _log_grid(3e-4, 3e-2, 9)
+    sigma2_default: float = 0.003
+    # the prior's standard deviation: 9 values, a factor 10 either way from N(0, I)
+    prior_std_grid: tuple = _log_grid(0.1, 10.0, 9)
+    prior_std_default: float = 1.0
+    x_range: tuple = (-0.4, 1.0)  # the data lie in [0, 0.5]: the bands are drawn well beyond
+    seed: int = 0
+
+
+SETTINGS = BayesFigureSettings()
+
+
+def _check_settings(settings) -> None:
+    if not isinstance(settings, BayesFigureSettings):
+        raise ValueError(f"settings must be a BayesFigureSettings (change a copy: dataclasses.replace(SETTINGS, ...)), "
+                         f"got {type(settings).__name__}")
+
+
+@functools.lru_cache(maxsize=4)
+def _grid_fits(settings: BayesFigureSettings):
+    """The fits of the explorer's grid, trained together (see :func:`fit_curves`)."""
     from course_lib import data
 
-    toy = data.toy_curve(n_obs=40, noise_std=0.02, seed=0)
-    settings = [(s, p) for s in EXPLORER_SIGMA2 for p in EXPLORER_PRIOR_STD]
-    return toy, dict(zip(settings, fit_curves(toy.x, toy.y, settings)))
+    toy = data.toy_curve(n_obs=settings.n_obs, noise_std=settings.noise_std, seed=settings.seed)
+    grid = [(s, p) for s in settings.sigma2_grid for p in settings.prior_std_grid]
+    return toy, dict(zip(grid, fit_curves(toy.x, toy.y, grid, seed=settings.seed)))
 
 
-def explorer_compute(sigma2, prior_std):
-    """Predictive bands of a Bayesian network (16 ReLU units) on 40 points of the toy curve."""
-    toy, fits = _explorer_grid_fits()
+def bands_frame(sigma2, prior_std, settings: BayesFigureSettings = SETTINGS) -> dict:
+    """Predictive bands of a Bayesian network (16 ReLU units) on the toy curve, for one setting.
+
+    Returns {"x", "y"} the data (n_obs,), and {"x_grid", "mean", "std"} (141,) the predictive
+    mean and standard deviation along x_range.
+    """
+    _check_settings(settings)
+    toy, fits = _grid_fits(settings)
     curve = fits.get((sigma2, prior_std))
     if curve is None:  # a value off the grid (live slider): one more fit
-        curve = fit_curves(toy.x, toy.y, [(sigma2, prior_std)])[0]
-    x_grid = np.linspace(-0.4, 1.0, 141)
+        curve = fit_curves(toy.x, toy.y, [(sigma2, prior_std)], seed=settings.seed)[0]
+    x_grid = np.linspace(*settings.x_range, 141)
     mean, std = curve.predict(x_grid)
     return {"x": toy.x[:, 0], "y": toy.y, "x_grid": x_grid, "mean": mean, "std": std}
 
 
-def explorer_draw(fig, result, sigma2, prior_std):
-    """Draw the bands of :func:`explorer_compute` on an empty figure."""
-    ax = fig.subplots()
-    draw_bands(ax, result["x"], result["y"], result["x_grid"], result["mean"], result["std"],
-               title=f"σ² = {sigma2:.3g}, prior std = {prior_std:.3g}")
-    ax.axvspan(0, 0.5, color="0.9", zorder=-1)
-    ax.set_ylim(-1.5, 2.0)
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.legend(loc="upper left", fontsize=8)
+def draw_bands_frame(fig, result, sigma2, prior_std) -> list:
+    """The bands of :func:`bands_frame` over the data; returns the frame's artists (see widgets)."""
+    if not fig.axes:
+        ax = fig.subplots()
+        fig.subplots_adjust(left=0.1, right=0.98, bottom=0.15, top=0.9)
+        ax.axvspan(0, 0.5, color="0.9", zorder=-1)
+        ax.plot(result["x"], result["y"], "k.", ms=3, label="training data")
+        ax.fill_between([], [], [], color="#56B4E9", alpha=0.4, lw=0, label="95 % predictive interval")
+        ax.plot([], [], color="#0072B2", label="predictive mean")
+        ax.set(xlim=(result["x_grid"][0], result["x_grid"][-1]), ylim=(-1.5, 2.0), xlabel="x", ylabel="y")
+        ax.legend(loc="upper left", fontsize=8)
+    ax = fig.axes[0]
+    x, mean, std = result["x_grid"], result["mean"], result["std"]
+    artists = [ax.fill_between(x, mean - 1.96 * std, mean + 1.96 * std, color="#56B4E9", alpha=0.4, lw=0),
+               *ax.plot(x, mean, color="#0072B2"), *ax.plot(result["x"], result["y"], "k.", ms=3),
+               ax.set_title(f"σ² = {sigma2:.3g}, prior std = {prior_std:.3g}")]
+    for artist in artists:
+        artist.set_animated(True)
+    return artists
 
 
-def make_explorer():
-    """Explorer of the predictive bands over sigma2 (3 values) and the prior's scale (3 values)."""
+def bands_explorer(settings: BayesFigureSettings = SETTINGS):
+    """Explorer of the predictive bands over sigma2 and the prior's scale (9 values each)."""
+    _check_settings(settings)
     from course_lib.widgets import Explorer, Param
 
     return Explorer(
-        explorer_compute, explorer_draw,
+        lambda sigma2, prior_std: bands_frame(sigma2, prior_std, settings), draw_bands_frame,
         params=[
-            Param("sigma2", "σ²", low=1e-4, high=0.1, default=0.003, scale="log",
-                  grid=EXPLORER_SIGMA2, label="noise variance"),
-            Param("prior_std", "prior std", low=0.1, high=10.0, default=1.0, scale="log",
-                  grid=EXPLORER_PRIOR_STD, label="prior standard deviation"),
+            Param("sigma2", "σ²", low=1e-4, high=0.1, default=settings.sigma2_default, scale="log",
+                  grid=settings.sigma2_grid, label="noise variance"),
+            Param("prior_std", "prior std", low=0.1, high=10.0, default=settings.prior_std_default, scale="log",
+                  grid=settings.prior_std_grid, label="prior standard deviation"),
         ],
         alt="Predictive mean and 95 % band of a Bayesian network on the toy curve, for the "
             "chosen noise variance and prior scale; the band widens away from the data",

@@ -10,12 +10,8 @@ on which full-batch gradient descent converges if and only if 0 < rho < 2 / lamb
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import matplotlib.figure
-import matplotlib.pyplot as plt
-import matplotlib.ticker
 import numpy as np
 
 from course_lib import data
@@ -36,7 +32,6 @@ class LeastSquares:
     y: np.ndarray
     feature_names: tuple = ()
     target_name: str = "y"
-    _contours: dict = field(default_factory=dict, repr=False, compare=False)  # grids already evaluated
 
     def __post_init__(self):
         self.x = np.asarray(self.x, dtype=np.float64)
@@ -169,55 +164,6 @@ def optimize(problem: LeastSquares, theta, method: str, lr: float, n_steps: int,
     return {"path": np.array(path), "loss": np.array(losses), "diverged": False}
 
 
-# ---------------------------------------------------------------------------------------
-# Figures: contours of the quadratic with trajectories, and the learning-rate explorer
-# ---------------------------------------------------------------------------------------
-def draw_contours(ax, problem: LeastSquares, half_width: float = 2.5, levels: int = 12) -> None:
-    """Contours of Loss(theta) around theta* (log-spaced levels above the minimum), labelled axes."""
-    if half_width not in problem._contours:  # every frame of an explorer reuses the same grid
-        centre = problem.theta_star
-        t1 = np.linspace(centre[0] - half_width, centre[0] + half_width, 100)
-        t2 = np.linspace(centre[1] - half_width, centre[1] + half_width, 100)
-        excess = problem.loss(np.stack(np.meshgrid(t1, t2), axis=-1)) - problem.loss_min  # (100, 100)
-        problem._contours[half_width] = (t1, t2, excess)
-    t1, t2, excess = problem._contours[half_width]
-    ax.contour(t1, t2, excess, levels=np.geomspace(1e-3, excess.max(), levels), colors="0.6", linewidths=0.7)
-    ax.plot(*problem.theta_star, marker="*", color="k", markersize=10, linestyle="none", label="θ*")
-    ax.set_xlim(t1[0], t1[-1])
-    ax.set_ylim(t2[0], t2[-1])
-    names = problem.feature_names or ("x_1", "x_2")
-    ax.set_xlabel(f"θ₁ (weight of {names[0]})")
-    ax.set_ylabel(f"θ₂ (weight of {names[1]})")
-
-
-def _log_axis(ax, low: float, high: float) -> None:
-    """A log y axis from low to high with a few plain-text ticks (fast to draw in every frame)."""
-    ax.set_yscale("log")
-    ax.set_ylim(low, high)
-    ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator(10.0 ** np.arange(np.ceil(np.log10(low)), np.log10(high) + 1, 2)))
-    ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"1e{round(np.log10(v)):d}"))
-
-
-def draw_trajectories(problem: LeastSquares, runs: dict, title: str = "") -> matplotlib.figure.Figure:
-    """Contour plot of the loss with one path per run ({label: result of optimize or sgd}) and the loss curves."""
-    fig, (ax_path, ax_loss) = plt.subplots(1, 2, figsize=(9.0, 3.8), gridspec_kw={"width_ratios": [1.1, 1]})
-    plt.close(fig)  # the notebook displays the returned figure once
-    draw_contours(ax_path, problem)
-    for label, run in runs.items():
-        line, = ax_path.plot(*run["path"].T, marker=".", markersize=3, linewidth=1, label=label)
-        excess = np.maximum(run["loss"] - problem.loss_min, 1e-16)
-        ax_loss.semilogy(excess, color=line.get_color(), label=label + (" (diverged)" if run["diverged"] else ""))
-    ax_path.legend(loc="upper right", fontsize=8)
-    ax_path.set_title(title or "Iterates on the contours of the loss")
-    ax_loss.set_xlabel("step (full-batch update)")
-    ax_loss.set_ylabel(r"Loss$(\theta)$ − Loss$(\theta^*)$")
-    ax_loss.set_title("Excess loss (log scale)")
-    ax_loss.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
 def lr_sweep(problem: LeastSquares, lrs, n_steps: int, theta=THETA_START) -> np.ndarray:
     """Excess loss after n_steps of full-batch gradient descent for each rho in lrs.
 
@@ -229,95 +175,3 @@ def lr_sweep(problem: LeastSquares, lrs, n_steps: int, theta=THETA_START) -> np.
         diverging = run["diverged"] or run["loss"][-1] > run["loss"][0]
         out.append(np.inf if diverging else run["loss"][-1] - problem.loss_min)
     return np.array(out)
-
-
-def plot_lr_sweep(problem: LeastSquares, lrs, n_steps: int) -> matplotlib.figure.Figure:
-    """Excess loss after n_steps of gradient descent against rho (log-log), diverged runs marked, 2/lambda_max drawn."""
-    lrs = np.asarray(lrs, dtype=np.float64)
-    excess = lr_sweep(problem, lrs, n_steps)
-    fig, ax = plt.subplots(figsize=(7.0, 3.6))
-    plt.close(fig)  # the notebook displays the returned figure once
-    finite = np.isfinite(excess)
-    ax.loglog(lrs[finite], np.maximum(excess[finite], 1e-16), marker="o", markersize=3, label="converging")
-    top = 10 ** np.ceil(np.log10(max(np.max(excess[finite]), 1.0)))
-    ax.plot(lrs[~finite], np.full((~finite).sum(), top), "x", color="#D55E00", label="diverged")
-    ax.axvline(problem.lr_threshold, color="k", linestyle="--", linewidth=1,
-               label=f"2/λ_max = {problem.lr_threshold:.3f}")
-    ax.set_xlabel("learning rate ρ")
-    ax.set_ylabel(f"Loss − Loss(θ*) after {n_steps} steps")
-    ax.set_title("Full-batch gradient descent on the chapter's quadratic")
-    ax.legend(loc="lower left")
-    return fig
-
-
-LR_EPOCHS = 25
-LR_BATCH_SIZE = 16
-LR_DECAY = 0.5  # the decreasing schedule rho_e = rho / (1 + 0.5 e): rho / 13 in the last epoch
-LR_GRID = (0.001, 0.01, 0.03, 0.1, 0.3, 0.5, 0.6, 1.0)  # slow -> oscillating -> diverging (2/lambda_max = 0.53)
-SCHEDULES = {"constant ρ": 0.0, f"decreasing ρ/(1 + {LR_DECAY:g} × epoch)": LR_DECAY}
-
-
-@functools.lru_cache(maxsize=1)
-def _cached_penguin_quadratic() -> LeastSquares:
-    return penguin_quadratic()  # read once per session: the explorer then recomputes in milliseconds
-
-
-def lr_compute(lr: float, batch_size: int = LR_BATCH_SIZE, epochs: int = LR_EPOCHS, seed: int = 0) -> dict:
-    """Mini-batch SGD on the chapter's quadratic from THETA_START, with a constant and a decreasing rho.
-
-    Returns {"problem": the LeastSquares, "runs": {schedule label: result of :func:`sgd`}}; both runs
-    use the same shuffles (same seed).
-    """
-    problem = _cached_penguin_quadratic()
-    runs = {label: sgd(problem, THETA_START, lr, batch_size, epochs, seed=seed, lr_decay=decay)
-            for label, decay in SCHEDULES.items()}
-    return {"problem": problem, "runs": runs, "batch_size": batch_size}
-
-
-def lr_draw(fig, result: dict, lr: float) -> None:
-    """Left: the SGD iterates of both schedules on the loss contours; right: their excess loss per epoch."""
-    problem = result["problem"]
-    ax_path, ax_loss = fig.subplots(1, 2)
-    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.86, wspace=0.25)  # fixed: no tight_layout pass
-    draw_contours(ax_path, problem)
-    for axis in (ax_path.xaxis, ax_path.yaxis):
-        axis.set_major_locator(matplotlib.ticker.MultipleLocator(1.0))  # few ticks: text is the slow part of a frame
-    (x_low, x_high), (y_low, y_high) = ax_path.get_xlim(), ax_path.get_ylim()
-    for (label, run), colour in zip(result["runs"].items(), ("#0072B2", "#E69F00")):
-        path = run["path"]
-        outside = ~((path[:, 0] >= x_low) & (path[:, 0] <= x_high) & (path[:, 1] >= y_low) & (path[:, 1] <= y_high))
-        if outside.any():  # a diverging path is drawn until it leaves the plot, not across it
-            path = path[: np.argmax(outside) + 1]
-        ax_path.plot(*path.T, color=colour, linewidth=0.8, label=label)
-        excess = np.maximum(run["loss"] - problem.loss_min, 1e-12)
-        status = "DIVERGED" if run["diverged"] else f"{excess[-1]:.0e}"
-        ax_loss.plot(np.arange(len(excess)), excess, marker=".", color=colour, label=f"{label}: {status}")
-    ax_path.plot(*THETA_START, marker="o", color="k", markersize=4, linestyle="none")
-    ax_path.set_xlim(x_low, x_high)
-    ax_path.set_ylim(y_low, y_high)
-    ax_path.set_title(f"SGD iterates, b = {result['batch_size']}, ρ = {lr:.3g} (start: black dot)", fontsize=10)
-    ax_loss.set_xlim(0, LR_EPOCHS)
-    ax_loss.set_xticks([0, 5, 10, 15, 20, 25])
-    _log_axis(ax_loss, 1e-8, 1e2)  # the same scale in every frame; a diverged run leaves it at the top
-    ax_loss.set_xlabel("epoch")
-    ax_loss.set_ylabel("Loss(θ) − Loss(θ*)")
-    ax_loss.legend(loc="lower left", fontsize=9.5, title=f"excess loss after {LR_EPOCHS} epochs", title_fontsize=9.5)
-    if any(run["diverged"] for run in result["runs"].values()):
-        ax_loss.set_title(f"diverged: the loss blew up and the run stopped (2/λ_max = {problem.lr_threshold:.2f})",
-                          color="#D55E00", fontsize=10)
-    else:
-        ax_loss.set_title(f"2/λ_max = {problem.lr_threshold:.2f}", fontsize=10)
-
-
-def make_lr_explorer():
-    """The learning-rate explorer: a log slider for rho (8 grid values); each frame shows both schedules."""
-    from course_lib.widgets import Explorer, Param
-
-    return Explorer(
-        lr_compute, lr_draw,
-        params=[Param("lr", "ρ", low=1e-3, high=1.5, default=0.1, scale="log", grid=LR_GRID,
-                      label="learning rate")],
-        alt=("Mini-batch SGD on the quadratic loss of a penguin regression, with a constant and a "
-             "decreasing learning rate: iterates on the loss contours and excess loss per epoch"),
-        figsize=(9.0, 3.6),
-    )

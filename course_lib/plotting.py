@@ -8,6 +8,8 @@ from __future__ import annotations
 import io
 import warnings
 
+import numpy as np
+
 # Colour-blind-safe palette (Okabe & Ito 2008), used for classes and curves in every chapter.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
@@ -145,6 +147,22 @@ def show_images(axes, images, shape=(8, 8), titles=None) -> None:
                 ax.set_title(titles[k], fontsize=8)
 
 
+def emptiest_corner(points) -> str:
+    """The legend location ("upper left", ...) whose corner of the plot holds the fewest points.
+
+    Matplotlib's loc="best" does the same by testing every position against every point,
+    which takes seconds on a scatter of a thousand points (and then warns that it was slow).
+    """
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim != 2 or points.shape[1] != 2 or not len(points):
+        raise ValueError(f"points must have shape (N_obs, 2) with N_obs >= 1, got {points.shape}")
+    low, high = points.min(axis=0), points.max(axis=0)
+    u = (points - low) / np.where(high > low, high - low, 1.0)  # in [0, 1]^2
+    corners = {"upper left": (u[:, 0] < 0.4) & (u[:, 1] > 0.6), "upper right": (u[:, 0] > 0.6) & (u[:, 1] > 0.6),
+               "lower left": (u[:, 0] < 0.4) & (u[:, 1] < 0.4), "lower right": (u[:, 0] > 0.6) & (u[:, 1] < 0.4)}
+    return min(corners, key=lambda name: corners[name].sum())
+
+
 def scatter_classes(ax, points, labels, names, xlabel: str, ylabel: str, size: float = 12) -> None:
     """Scatter 2-D ``points`` (N_obs, 2) coloured by integer ``labels``, with a legend of ``names``."""
     if points.ndim != 2 or points.shape[1] != 2:
@@ -157,13 +175,12 @@ def scatter_classes(ax, points, labels, names, xlabel: str, ylabel: str, size: f
                    label=name, alpha=0.8, edgecolors="none")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(markerscale=1.5)
+    ax.legend(markerscale=1.5, loc=emptiest_corner(points))
 
 
 def decision_regions(ax, predict_proba, points, labels, names, xlabel: str, ylabel: str,
                      resolution: int = 200) -> None:
     """Colour the plane by the class a classifier predicts, and scatter the data on top."""
-    import numpy as np
     from matplotlib.colors import ListedColormap
 
     low, high = points.min(axis=0), points.max(axis=0)

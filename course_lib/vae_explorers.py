@@ -1,263 +1,134 @@
-"""Figures and explorers of section 3 (the variational autoencoder), over course_lib.vae.
+"""The explorers of the VAE chapter: the noise variance sigma^2 and the latent dimension m.
 
-Pure functions compute what a figure shows (``sigma2_frame``, ``latent_dim_frame``,
-``active_dimensions``, ...); ``plot_*`` functions draw it and return the figure; the
-``make_*_explorer`` factories wire both into a :class:`course_lib.widgets.Explorer`.
-Digit images are tiled into one mosaic per panel: one ``imshow`` is much faster to render
-than one axis per image, which keeps the explorers' precompute short.
+Each explorer trains one VAE per value of its grid, all at once (:mod:`course_lib.vae_batch`),
+then shows one frame per value: ``sigma2_frame`` / ``draw_sigma2_frame`` /
+``sigma2_explorer`` and ``latent_dim_frame`` / ``draw_latent_dim_frame`` /
+``latent_dim_explorer``. What they train (sizes, epochs, grids) is :class:`VAEFigureSettings`,
+which the book and the benchmark both use.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from course_lib import vae
-from course_lib.linear import as_matrix
 from course_lib.plotting import PALETTE
-
-ACTIVE_KL = 0.05  # nats: a latent coordinate whose mean KL stays below this carries no information
-
-
-# ---------------------------------------------------------------------------------------
-# Pure helpers
-# ---------------------------------------------------------------------------------------
-def image_grid(images, n_cols: int, shape=(8, 8), gap: int = 1) -> np.ndarray:
-    """Tile flattened images (rows of ``images``) into one array, ``n_cols`` per row, NaN gaps."""
-    images = np.asarray(images, dtype=np.float64)
-    if images.ndim != 2 or images.shape[1] != shape[0] * shape[1]:
-        raise ValueError(f"images must have shape (k, {shape[0] * shape[1]}), got {images.shape}")
-    n_rows = -(-len(images) // n_cols)
-    h, w = shape
-    grid = np.full((n_rows * (h + gap) - gap, n_cols * (w + gap) - gap), np.nan)
-    for k, image in enumerate(images):
-        r, c = divmod(k, n_cols)
-        grid[r * (h + gap):r * (h + gap) + h, c * (w + gap):c * (w + gap) + w] = image.reshape(shape)
-    return grid
+from course_lib.vae_batch import fit_together
+from course_lib.vae_figures import (ACTIVE_KL, active_dimensions, draw_images, interleave_rows,
+                                    linear_active_dimensions)
 
 
-def active_dimensions(kl_per_dimension, threshold: float = ACTIVE_KL) -> int:
-    """Number of latent coordinates whose mean KL exceeds ``threshold`` nats (the others collapsed)."""
-    return int(np.sum(np.asarray(kl_per_dimension) > threshold))
+@dataclass(frozen=True)
+class VAEFigureSettings:
+    """What the chapter's explorers train: small enough to precompute every frame in the page."""
+
+    n_train: int = 600  # training images (of the 1,347 of the split): all frames train in seconds
+    hidden: tuple = (32,)  # a smaller network than the chapter's (64,), for the same reason
+    lr: float = 2e-2
+    seed: int = 0
+    n_elbo_samples: int = 10  # draws of xi per test image for the held-out ELBO of a frame
+    # sigma^2 every quarter decade from 0.01 (sharp, all coordinates used) to 1 (above every
+    # eigenvalue of the pixel covariance: all collapse), with m = 8
+    sigma2_grid: tuple = (0.01, 0.0178, 0.0316, 0.0562, 0.1, 0.178, 0.316, 0.562, 1.0)
+    sigma2_default: float = 0.1
+    sigma2_latent_dim: int = 8
+    sigma2_epochs: int = 150
+    # every m from 1 to 5, then larger ones up to 20; sigma^2 learned
+    latent_dims: tuple = (1, 2, 3, 4, 5, 8, 12, 16, 20)
+    latent_dim_default: int = 2
+    latent_dim_epochs: int = 180
 
 
-def linear_active_dimensions(x, sigma2: float, latent_dim: int) -> int:
-    """What the linear VAE (pPCA with sigma2 fixed) keeps: #{j <= m : lambda_j > sigma2}.
-
-    With sigma2 fixed, the maximum-likelihood W = U_m (Lambda_m - sigma2 I)^{1/2} has a zero
-    column, hence a collapsed latent coordinate, wherever lambda_j <= sigma2
-    (Tipping & Bishop 1999; Lucas et al. 2019).
-    """
-    x = as_matrix(x)
-    eigenvalues = np.linalg.eigvalsh(np.cov(x.T, bias=True))[::-1]
-    return int(np.sum(eigenvalues[:latent_dim] > sigma2))
+SETTINGS = VAEFigureSettings()
 
 
-def match_columns(W, W_ref) -> tuple[np.ndarray, np.ndarray]:
-    """Reorder and flip the columns of W to face those of W_ref; return them and |cosines|.
-
-    The pairing maximises the sum of |cos(W_k, W_ref_j)| (Hungarian algorithm), so that two
-    decoders equal up to a signed permutation of the latent coordinates line up.
-    """
-    from scipy.optimize import linear_sum_assignment
-
-    W, W_ref = as_matrix(W, "W"), as_matrix(W_ref, "W_ref")
-    if W.shape != W_ref.shape:
-        raise ValueError(f"W and W_ref must have the same shape, got {W.shape} and {W_ref.shape}")
-    cosines = (W / np.linalg.norm(W, axis=0)).T @ (W_ref / np.linalg.norm(W_ref, axis=0))
-    rows, cols = linear_sum_assignment(-np.abs(cosines))
-    order = rows[np.argsort(cols)]  # the column of W facing column j of W_ref
-    signs = np.sign(cosines[order, np.arange(W.shape[1])])
-    return W[:, order] * signs, np.abs(cosines[order, np.arange(W.shape[1])])
+def _check_settings(settings) -> None:
+    if not isinstance(settings, VAEFigureSettings):
+        raise ValueError(f"settings must be a VAEFigureSettings (change a copy: dataclasses.replace(SETTINGS, ...)), "
+                         f"got {type(settings).__name__}")
 
 
-def interleave_rows(x, x_hat, n_cols: int) -> np.ndarray:
-    """Stack images for a mosaic: a row of originals, the row of their reconstructions, ..."""
-    x, x_hat = np.asarray(x), np.asarray(x_hat)
-    if x.shape != x_hat.shape or len(x) % n_cols:
-        raise ValueError(f"x and x_hat must have the same shape with a multiple of {n_cols} rows, "
-                         f"got {x.shape} and {x_hat.shape}")
-    blocks = [np.vstack([x[k:k + n_cols], x_hat[k:k + n_cols]]) for k in range(0, len(x), n_cols)]
-    return np.vstack(blocks)
+def _check_data(x_train, x_test, settings):
+    x_train, x_test = np.asarray(x_train, dtype=np.float64), np.asarray(x_test, dtype=np.float64)
+    if x_train.ndim != 2 or x_test.ndim != 2 or x_train.shape[1] != x_test.shape[1]:
+        raise ValueError(f"x_train and x_test must be (N, n) arrays with the same n, got {x_train.shape} "
+                         f"and {x_test.shape}")
+    return x_train[:settings.n_train], x_test
 
 
-def nearest_distance(points, reference) -> np.ndarray:
-    """Euclidean distance from each row of ``points`` to the nearest row of ``reference``."""
-    points, reference = as_matrix(points, "points"), as_matrix(reference, "reference")
-    squared = (points**2).sum(1)[:, None] - 2 * points @ reference.T + (reference**2).sum(1)[None, :]
-    return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
-
-
-def fraction_in_holes(codes, train_codes, test_codes, level: float = 0.95) -> float:
-    """Fraction of ``codes`` lying farther from every training code than ``level`` of the test codes.
-
-    Test images are encoded near training codes; a code farther away than 95% of them lies
-    in a hole of the latent cloud, where the decoder never saw an image. By construction,
-    5% of the test codes themselves are in holes.
-    """
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
-    threshold = np.quantile(nearest_distance(test_codes, train_codes), level)
-    return float(np.mean(nearest_distance(codes, train_codes) > threshold))
-
-
-def plot_random_codes(train_codes, labels, random_codes, decoded, title: str):
-    """The latent cloud with random codes on it (crosses), and the images they decode to."""
-    import matplotlib.pyplot as plt
-
-    fig, (ax, ax_images) = plt.subplots(1, 2, figsize=(9.0, 3.6), gridspec_kw={"width_ratios": [1.3, 1.0]})
-    points = ax.scatter(train_codes[:, 0], train_codes[:, 1], c=labels, cmap="tab10", s=5, vmin=-0.5, vmax=9.5)
-    ax.scatter(random_codes[:, 0], random_codes[:, 1], marker="x", color="black", s=30, label="random codes")
-    ax.set(xlabel="$z_1$", ylabel="$z_2$", title=title)
-    ax.legend(loc="upper left", frameon=True, framealpha=0.9)
-    fig.colorbar(points, ax=ax, ticks=range(10), label="digit")
-    _draw_images(ax_images, decoded, 4, "the random codes, decoded: d(z)")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
-
-
-def _draw_images(ax, images, n_cols, title):
-    ax.imshow(image_grid(images, n_cols), cmap="gray_r", vmin=0.0, vmax=1.0)
-    ax.set_title(title, fontsize=9)
-    ax.axis("off")
-
-
-# ---------------------------------------------------------------------------------------
-# Figures of the chapter
-# ---------------------------------------------------------------------------------------
-def _zoom(ax, values, reference=None):
-    """y-limits on the last 90% of the epochs, so that the first steps do not flatten the curve."""
-    tail = np.asarray(values[len(values) // 10:], dtype=float)
-    tail = tail[np.isfinite(tail)]
-    if reference is not None:
-        tail = np.append(tail, reference)
-    if len(tail):
-        low, high = tail.min(), tail.max()
-        margin = 0.1 * (high - low) + 1e-3
-        ax.set_ylim(low - margin, high + margin)
-
-
-def plot_history(history: dict, reference: float | None = None, reference_label: str = ""):
-    """ELBO per epoch (with an optional reference line) and its two terms, one panel each."""
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(10.0, 3.0))
-    epochs = np.arange(1, len(history["elbo"]) + 1)
-    panels = [("elbo", "ELBO (maximised)"), ("reconstruction", r"reconstruction $\mathbb{E}_q \log p(x \mid z)$"),
-              ("kl", r"KL$(q_x, \mathcal{N}(0, I))$")]
-    for ax, (key, title), colour in zip(axes, panels, PALETTE):
-        ax.plot(epochs, history[key], color=colour, label="training (one draw of ξ)")
-        ax.set(xlabel="epoch", ylabel="nats per observation", title=title)
-        _zoom(ax, history[key], reference if key == "elbo" else None)
-    if reference is not None:
-        axes[0].axhline(reference, color=PALETTE[5], ls="--", label=reference_label)
-    axes[0].legend(loc="lower right")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
-
-
-def plot_loadings(W, W_ref, feature_names, labels=("linear VAE", "pPCA")):
-    """The columns of two decoders side by side, one panel per latent coordinate."""
-    import matplotlib.pyplot as plt
-
-    W, cosines = match_columns(W, W_ref)
-    m, position = W.shape[1], np.arange(len(feature_names))
-    fig, axes = plt.subplots(1, m, figsize=(3.2 * m, 3.2), sharey=True, squeeze=False)
-    for j, ax in enumerate(axes[0]):
-        ax.barh(position - 0.2, W[:, j], height=0.4, label=labels[0], color=PALETTE[0])
-        ax.barh(position + 0.2, W_ref[:, j], height=0.4, label=labels[1], color=PALETTE[1])
-        ax.set(xlabel=f"column {j + 1} of W", title=f"|cos| = {cosines[j]:.4f}")
-    axes[0, 0].set_yticks(position, feature_names)
-    axes[0, 0].set_ylabel("variable")
-    axes[0, 0].invert_yaxis()
-    axes[0, -1].legend(loc="lower right")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
-
-
-def plot_digits(model, x, labels, seed: int = 0):
-    """Four panels: test digits and their reconstructions, prior samples, the latent map."""
-    import matplotlib.pyplot as plt
-
-    fig = plt.figure(figsize=(10.0, 3.4))
-    ax_rec, ax_samples, ax_map = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 0.8, 1.3]})
-    labels = np.asarray(labels)
-    first = [np.flatnonzero(labels == d)[0] for d in np.unique(labels)]  # one digit of each class
-    shown = (first + [k for k in range(len(x)) if k not in first])[:12]
-    _draw_images(ax_rec, interleave_rows(x[shown], model.reconstruct(x[shown]), 6), 6,
-                 "test digits, and below each row\ntheir reconstructions d(g(x))")
-    _draw_images(ax_samples, model.sample(16, seed=seed), 4, "samples d(z), z ~ N(0, I)")
-    z_mean, _ = model.transform(x)
-    scatter = ax_map.scatter(z_mean[:, 0], z_mean[:, 1], c=labels, cmap="tab10", s=6, vmin=-0.5, vmax=9.5)
-    ax_map.set(xlabel="$z_1$ (posterior mean)", ylabel="$z_2$", title="latent map of the test digits")
-    fig.colorbar(scatter, ax=ax_map, ticks=range(10), label="digit")
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
-
-
-def plot_interpolation(model, x_a, x_b, n_steps: int = 9):
-    """Decode the segment between the posterior means of two images: d((1 - t) g(a) + t g(b))."""
-    import matplotlib.pyplot as plt
-    import torch
-
-    z_mean, _ = model.transform(np.vstack([x_a, x_b]))
-    t = np.linspace(0.0, 1.0, n_steps)[:, None]
-    with torch.no_grad():
-        path = model.decode(torch.tensor((1 - t) * z_mean[0] + t * z_mean[1], dtype=vae.DTYPE)).numpy()
-    fig, ax = plt.subplots(figsize=(8.0, 1.4))
-    _draw_images(ax, np.vstack([x_a, path, x_b]), n_steps + 2,
-                 "interpolation in Z: first and last are the data, between them d(z) on the segment")
-    plt.close(fig)
-    return fig
+def _summary(model, x_train, x_test, settings) -> dict:
+    """What every frame shows of a trained VAE: held-out terms, KL per coordinate, images."""
+    terms = model.elbo(x_test, n_samples=settings.n_elbo_samples, terms=True)
+    kl = model.kl_per_dimension(x_test)
+    return {
+        "reconstruction": terms["reconstruction"], "kl": terms["kl"], "elbo": terms["elbo"],
+        "sigma2": model.sigma2, "kl_per_dimension": np.sort(kl)[::-1], "active": active_dimensions(kl),
+        "squared_error": float(np.mean(np.sum((x_test - model.reconstruct(x_test)) ** 2, axis=1))),
+        "reconstructions": interleave_rows(x_test[:8], model.reconstruct(x_test[:8]), 4),
+        "samples": model.sample(16, seed=settings.seed),
+    }
 
 
 # ---------------------------------------------------------------------------------------
 # Explorer 1: the noise variance sigma^2 and posterior collapse
 # ---------------------------------------------------------------------------------------
-def sigma2_frame(sigma2: float, x_train, x_test, latent_dim: int = 8, hidden=(32,),
-                 epochs: int = 150, lr: float = 2e-2, seed: int = 0) -> dict:
-    """Train a VAE with fixed ``sigma2``; return its held-out terms, KL per coordinate and images."""
-    model = vae.VAE(x_train.shape[1], latent_dim, hidden=hidden, sigma2=sigma2, seed=seed)
-    vae.fit(model, x_train, epochs=epochs, lr=lr, seed=seed, tol=None)  # a frame: a fixed, short budget
-    terms = model.elbo(x_test, n_samples=10, terms=True)
-    kl = model.kl_per_dimension(x_test)
-    return {
-        "reconstruction": terms["reconstruction"], "kl": terms["kl"], "elbo": terms["elbo"],
-        "kl_per_dimension": np.sort(kl)[::-1], "active": active_dimensions(kl),
-        "linear_active": linear_active_dimensions(x_train, sigma2, latent_dim),
-        "squared_error": float(np.mean(np.sum((x_test - model.reconstruct(x_test)) ** 2, axis=1))),
-        "reconstructions": interleave_rows(x_test[:8], model.reconstruct(x_test[:8]), 4),
-        "samples": model.sample(16, seed=seed),
-    }
+def sigma2_frames(sigma2s, x_train, x_test, settings: VAEFigureSettings = SETTINGS) -> dict:
+    """Train one VAE (m fixed, sigma^2 fixed) per value of ``sigma2s``, all at once; {sigma2: frame}."""
+    _check_settings(settings)
+    x_train, x_test = _check_data(x_train, x_test, settings)
+    m = settings.sigma2_latent_dim
+    models = [vae.VAE(x_train.shape[1], m, hidden=settings.hidden, sigma2=s, seed=settings.seed) for s in sigma2s]
+    fit_together(models, x_train, epochs=settings.sigma2_epochs, lr=settings.lr, seed=settings.seed)
+    linear = linear_active_dimensions(x_train, list(sigma2s), m)
+    return {s: {**_summary(model, x_train, x_test, settings), "linear_active": int(k)}
+            for s, model, k in zip(sigma2s, models, linear)}
 
 
-def draw_sigma2_frame(fig, result: dict, sigma2: float) -> None:
+def sigma2_frame(sigma2: float, x_train, x_test, settings: VAEFigureSettings = SETTINGS) -> dict:
+    """One frame: a VAE trained with fixed ``sigma2`` (the same model as in :func:`sigma2_frames`)."""
+    return sigma2_frames([sigma2], x_train, x_test, settings)[sigma2]
+
+
+def draw_sigma2_frame(fig, result: dict, sigma2: float) -> list:
     """KL per latent coordinate (active ones above the line), reconstructions and samples."""
-    ax_kl, ax_rec, ax_samples = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.4, 1.0, 1.0]})
+    if not fig.axes:
+        ax_kl, ax_rec, ax_samples = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.4, 1.0, 1.0]})
+        fig.subplots_adjust(left=0.07, right=0.99, bottom=0.16, top=0.74, wspace=0.15)
+        ax_kl.axhline(ACTIVE_KL, color=PALETTE[5], ls="--", lw=1)
+        ax_kl.set(xlabel="latent coordinate (sorted)", ylabel="mean KL (nats)", ylim=(0, 2.5),
+                  xticks=np.arange(1, len(result["kl_per_dimension"]) + 1))
+    ax_kl, ax_rec, ax_samples = fig.axes
     kl = result["kl_per_dimension"]
-    ax_kl.bar(np.arange(1, len(kl) + 1), kl, color=PALETTE[0])
-    ax_kl.axhline(ACTIVE_KL, color=PALETTE[5], ls="--", lw=1)
-    ax_kl.set(xlabel="latent coordinate (sorted)", ylabel="mean KL (nats)", ylim=(0, 2.5),
-              title=f"active: {result['active']} (network) vs {result['linear_active']} (linear)")
-    _draw_images(ax_rec, result["reconstructions"], 4,
-                 f"test digits / reconstructions\nmean ||x - x̂||² = {result['squared_error']:.2f}")
-    _draw_images(ax_samples, result["samples"], 4, "samples d(z), z ~ N(0, I)")
-    fig.suptitle(f"σ² = {sigma2:.3g}: reconstruction term {result['reconstruction']:.1f}, "
-                 f"KL {result['kl']:.2f}, held-out ELBO {result['elbo']:.1f} nats per image",
-                 fontsize=10, y=1.06)
+    artists = list(ax_kl.bar(np.arange(1, len(kl) + 1), kl, color=PALETTE[0], animated=True).patches)
+    artists.append(ax_kl.set_title(f"active: {result['active']} (network) vs {result['linear_active']} (linear)",
+                                   fontsize=10))
+    artists += draw_images(ax_rec, result["reconstructions"], 4,
+                           f"test digits / reconstructions\nmean ||x - x̂||² = {result['squared_error']:.2f}", True)
+    artists += draw_images(ax_samples, result["samples"], 4, "samples d(z), z ~ N(0, I)", True)
+    artists.append(fig.suptitle(f"σ² = {sigma2:.3g}: reconstruction term {result['reconstruction']:.1f}, "
+                                f"KL {result['kl']:.2f}, held-out ELBO {result['elbo']:.1f} nats per image",
+                                fontsize=10, y=0.97))
+    for artist in artists:
+        artist.set_animated(True)
+    return artists
 
 
-def make_sigma2_explorer(x_train, x_test, latent_dim: int = 8, grid=(0.01, 0.03, 0.1, 0.3, 1.0)):
-    """Explorer over sigma^2 (log grid) for a VAE with ``latent_dim`` coordinates."""
+def sigma2_explorer(x_train, x_test, settings: VAEFigureSettings = SETTINGS):
+    """Explorer over sigma^2 (log grid) for a VAE with m = settings.sigma2_latent_dim."""
+    _check_settings(settings)
     from course_lib.widgets import Explorer, Param
 
-    def compute(sigma2):
-        return sigma2_frame(sigma2, x_train, x_test, latent_dim=latent_dim)
+    grid = settings.sigma2_grid
+    trained = {}  # the grid, trained together on the first frame asked for
 
-    param = Param("sigma2", "σ²", low=grid[0], high=grid[-1], default=0.1 if 0.1 in grid else grid[0],
+    def compute(sigma2):
+        if not trained:
+            trained.update(sigma2_frames(grid, x_train, x_test, settings))
+        return trained[sigma2] if sigma2 in trained else sigma2_frame(sigma2, x_train, x_test, settings)
+
+    param = Param("sigma2", "σ²", low=grid[0], high=grid[-1], default=settings.sigma2_default,
                   scale="log", grid=grid, label="noise variance")
     return Explorer(compute, draw_sigma2_frame, [param], figsize=(10.0, 3.0),
                     alt="KL of each latent coordinate, test digits with their reconstructions and "
@@ -267,123 +138,86 @@ def make_sigma2_explorer(x_train, x_test, latent_dim: int = 8, grid=(0.01, 0.03,
 # ---------------------------------------------------------------------------------------
 # Explorer 2: the latent dimension m
 # ---------------------------------------------------------------------------------------
-def latent_dim_frame(latent_dim: int, x_train, x_test, hidden=(32,), epochs: int = 180,
-                     lr: float = 2e-2, seed: int = 0) -> dict:
-    """Train a VAE with m = ``latent_dim`` and sigma2 learned; held-out ELBO next to pPCA's.
-
-    sigma2 starts at the mean variance of the columns of x_train: the noise of a decoder
-    that would output the mean image, a neutral start that saves the steps from 1.
-    """
-    sigma2 = float(np.var(x_train, axis=0).mean())
-    model = vae.VAE(x_train.shape[1], latent_dim, hidden=hidden, sigma2=sigma2, learn_sigma2=True, seed=seed)
-    vae.fit(model, x_train, epochs=epochs, lr=lr, seed=seed, tol=None)  # a frame: a fixed, short budget
-    return {
-        "elbo": model.elbo(x_test, n_samples=10), "sigma2": model.sigma2,
-        "active": active_dimensions(model.kl_per_dimension(x_test)),
-        "ppca": vae.ppca(x_train, latent_dim).log_likelihood(x_test),
-        "reconstructions": interleave_rows(x_test[:8], model.reconstruct(x_test[:8]), 4),
-        "samples": model.sample(16, seed=seed),
-    }
-
-
 def ppca_curve(x_train, x_test, latent_dims) -> np.ndarray:
     """Exact held-out pPCA log-likelihood for each m in ``latent_dims`` (closed form, cheap)."""
     return np.array([vae.ppca(x_train, m).log_likelihood(x_test) for m in latent_dims])
 
 
-def make_latent_dim_explorer(x_train, x_test, grid=(1, 2, 5, 20)):
+def latent_dim_frames(latent_dims, x_train, x_test, settings: VAEFigureSettings = SETTINGS) -> dict:
+    """Train one VAE per m of ``latent_dims`` (sigma^2 learned), all at once; {m: frame}.
+
+    sigma2 starts at the mean variance of the columns of x_train: the noise of a decoder
+    that would output the mean image, a neutral start that saves the steps from 1. Each
+    frame holds the held-out ELBO of every m trained with it ("grid_elbo") and pPCA's.
+    """
+    _check_settings(settings)
+    x_train, x_test = _check_data(x_train, x_test, settings)
+    sigma2 = float(np.var(x_train, axis=0).mean())
+    models = [vae.VAE(x_train.shape[1], m, hidden=settings.hidden, sigma2=sigma2, learn_sigma2=True,
+                      seed=settings.seed) for m in latent_dims]
+    fit_together(models, x_train, epochs=settings.latent_dim_epochs, lr=settings.lr, seed=settings.seed)
+    frames = {m: _summary(model, x_train, x_test, settings) for m, model in zip(latent_dims, models)}
+    grid_elbo = {m: frame["elbo"] for m, frame in frames.items()}
+    for m, frame in frames.items():
+        frame.update(ppca=vae.ppca(x_train, m).log_likelihood(x_test), grid_elbo=grid_elbo)
+    return frames
+
+
+def latent_dim_frame(latent_dim: int, x_train, x_test, settings: VAEFigureSettings = SETTINGS) -> dict:
+    """One frame: a VAE with m = ``latent_dim`` (the same model as in :func:`latent_dim_frames`)."""
+    return latent_dim_frames([latent_dim], x_train, x_test, settings)[latent_dim]
+
+
+def draw_latent_dim_frame(fig, result: dict, latent_dim: int, curve=None) -> list:
+    """Held-out ELBO of this m (blue) and of the others (grey) against pPCA's exact curve ``curve``
+    ((m values, log-likelihoods)), with this model's reconstructions and samples."""
+    if not fig.axes:
+        ax, ax_rec, ax_samples = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.4, 1.0, 1.0]})
+        fig.subplots_adjust(left=0.08, right=0.99, bottom=0.16, top=0.84, wspace=0.15)
+        others = result["grid_elbo"]
+        ax.plot(list(others), list(others.values()), "o", color="0.7", label="VAE, other m")
+        values = list(others.values())
+        if curve is not None:
+            ax.plot(*curve, color=PALETTE[5], label="pPCA (exact)")
+            values += list(curve[1])
+        ax.plot([], [], "o", color=PALETTE[0], label="VAE (ELBO), this m")
+        ax.set(xlabel="latent dimension m", ylabel="held-out nats per image",
+               ylim=(min(values) - 5, max(values) + 5))
+        ax.legend(loc="upper left")
+    ax, ax_rec, ax_samples = fig.axes
+    artists = ax.plot([latent_dim], [result["elbo"]], "o", color=PALETTE[0], animated=True)
+    artists.append(ax.set_title(f"m = {latent_dim}: {result['active']} active, σ² = {result['sigma2']:.3f}",
+                                fontsize=10))
+    artists += draw_images(ax_rec, result["reconstructions"], 4, "test digits / reconstructions", True)
+    artists += draw_images(ax_samples, result["samples"], 4, "samples d(z), z ~ N(0, I)", True)
+    for artist in artists:
+        artist.set_animated(True)
+    return artists
+
+
+def latent_dim_explorer(x_train, x_test, settings: VAEFigureSettings = SETTINGS):
     """Explorer over m: held-out ELBO against pPCA's exact held-out log-likelihood."""
+    _check_settings(settings)
     from course_lib.widgets import Explorer, Param
 
+    grid = settings.latent_dims
     dims = np.arange(1, grid[-1] + 1)
-    curve = ppca_curve(x_train, x_test, dims)
-    trained = {}  # m -> frame: every frame also shows the VAEs of the other grid values
+    curve = (dims, ppca_curve(x_train[:settings.n_train], x_test, dims))
+    trained = {}
 
     def compute(latent_dim):
-        if latent_dim not in trained:
-            trained[latent_dim] = latent_dim_frame(latent_dim, x_train, x_test)
-        return trained[latent_dim]
+        if not trained:
+            trained.update(latent_dim_frames(grid, x_train, x_test, settings))
+        if latent_dim in trained:
+            return trained[latent_dim]
+        return {**latent_dim_frame(latent_dim, x_train, x_test, settings),
+                "grid_elbo": trained[grid[0]]["grid_elbo"]}
 
     def draw(fig, result, latent_dim):
-        ax, ax_rec, ax_samples = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.4, 1.0, 1.0]})
-        others = {m: compute(m)["elbo"] for m in grid}
-        ax.plot(dims, curve, color=PALETTE[5], label="pPCA (exact)")
-        ax.plot(list(others), list(others.values()), "o", color="0.7", label="VAE, other m")
-        ax.plot([latent_dim], [result["elbo"]], "o", color=PALETTE[0], label="VAE (ELBO), this m")
-        elbos = list(others.values()) + [result["elbo"]]
-        ax.set(xlabel="latent dimension m", ylabel="held-out nats per image",
-               ylim=(min(curve.min(), *elbos) - 5, max(curve.max(), *elbos) + 5),
-               title=f"m = {latent_dim}: {result['active']} active, σ² = {result['sigma2']:.3f}")
-        ax.legend(loc="upper left")
-        _draw_images(ax_rec, result["reconstructions"], 4, "test digits / reconstructions")
-        _draw_images(ax_samples, result["samples"], 4, "samples d(z), z ~ N(0, I)")
+        return draw_latent_dim_frame(fig, result, latent_dim, curve)
 
-    param = Param("latent_dim", "m", low=1, high=grid[-1], default=2, integer=True, grid=grid,
-                  label="latent dimension")
+    param = Param("latent_dim", "m", low=1, high=grid[-1], default=settings.latent_dim_default, integer=True,
+                  grid=grid, label="latent dimension")
     return Explorer(compute, draw, [param], figsize=(10.0, 3.0),
                     alt="Held-out ELBO of a VAE with m latent coordinates against the exact "
                         "held-out log-likelihood of probabilistic PCA, with reconstructions and samples")
-
-
-# ---------------------------------------------------------------------------------------
-# A VAE for biology: is the known structure in the latent space?
-# ---------------------------------------------------------------------------------------
-def latent_scores(z_train, z_test, train, test, n_neighbors: int = 15) -> dict:
-    """How well held-out codes predict the known structure, by k nearest neighbours in Z.
-
-    ``train`` and ``test`` are (cell_type, time) pairs. Returns "type_accuracy" (fraction of
-    test cells whose type is the majority type of their k nearest training codes) and
-    "time_r2" (R^2 of the time predicted as the mean time of those neighbours). Both are
-    unchanged by a rotation or a rescaling of Z, so different encoders compare fairly.
-    """
-    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-
-    z_train, z_test = as_matrix(z_train, "z_train"), as_matrix(z_test, "z_test")
-    classifier = KNeighborsClassifier(n_neighbors).fit(z_train, train[0])
-    regressor = KNeighborsRegressor(n_neighbors).fit(z_train, train[1])
-    return {"type_accuracy": float(classifier.score(z_test, test[0])),
-            "time_r2": float(regressor.score(z_test, test[1]))}
-
-
-def plot_expression(cells):
-    """The expression matrix as a heatmap: cells sorted by type then time, genes as simulated."""
-    import matplotlib.pyplot as plt
-
-    order = np.lexsort((cells.time, cells.y))
-    n_markers = sum(name.startswith("marker") for name in cells.feature_names)
-    n_waves = len(cells.feature_names) - n_markers
-    # wave genes in the order of their peaks: the mean expression over 20 time bins peaks there
-    bins = np.minimum((cells.time * 20).astype(int), 19)
-    binned = np.array([cells.x[bins == b, :n_waves].mean(axis=0) for b in range(20) if np.any(bins == b)])
-    genes = np.concatenate([np.argsort(binned.argmax(axis=0), kind="stable"), np.arange(n_waves, len(cells.feature_names))])
-    fig, ax = plt.subplots(figsize=(9.0, 3.2))
-    image = ax.imshow(cells.x[order][:, genes].T, aspect="auto", cmap="magma", interpolation="nearest")
-    boundaries = np.flatnonzero(np.diff(cells.y[order])) + 0.5
-    for b in boundaries:
-        ax.axvline(b, color="white", lw=1)
-    ax.axhline(n_waves - 0.5, color="white", lw=1)
-    ax.set(xlabel="cells, sorted by type (white lines) then by time",
-           ylabel="genes: waves by peak, markers", title="simulated log-expression")
-    fig.colorbar(image, ax=ax, label="log-expression")
-    plt.close(fig)
-    return fig
-
-
-def plot_latent_biology(codes: dict, cell_type, time, labels):
-    """Latent codes of each method coloured by cell type (top) and by time (bottom)."""
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-
-    fig, axes = plt.subplots(2, len(codes), figsize=(4.2 * len(codes), 6.4), squeeze=False, layout="constrained")
-    type_colours = ListedColormap(PALETTE[:len(labels)])
-    for j, (name, z) in enumerate(codes.items()):
-        top, bottom = axes[0, j], axes[1, j]
-        for k, label in enumerate(labels):
-            top.scatter(z[cell_type == k, 0], z[cell_type == k, 1], s=8, color=type_colours(k), label=label)
-        points = bottom.scatter(z[:, 0], z[:, 1], c=time, s=8, cmap="viridis", vmin=0, vmax=1)
-        top.set(title=f"{name}: coloured by cell type", xlabel="$z_1$", ylabel="$z_2$")
-        bottom.set(title=f"{name}: coloured by time", xlabel="$z_1$", ylabel="$z_2$")
-    axes[0, 0].legend(markerscale=2)
-    fig.colorbar(points, ax=axes[1, :].tolist(), label="trajectory time t")
-    plt.close(fig)
-    return fig

@@ -1,8 +1,10 @@
 """Explorers: interactive figures that work live in JupyterLab and in the static HTML book.
 
 An explorer joins three things: a pure ``compute(**values)`` (which may train a model), a
-``draw(fig, result, **values)`` that draws on an empty matplotlib figure, and named
-parameters (:class:`Param`). Displayed in a notebook, it offers
+``draw(fig, result, **values)`` that draws on a matplotlib figure, and named parameters
+(:class:`Param`). Each chapter's figures module names them after its topic:
+``<topic>_frame(**values)`` computes, ``draw_<topic>_frame(fig, result, **values)`` draws and
+``<topic>_explorer()`` returns the :class:`Explorer`. Displayed in a notebook, it offers
 
 * live, in JupyterLab: ipywidgets sliders over the whole range; releasing a slider
   recomputes (results are cached by value) and updates a ``widgets.Image``;
@@ -13,6 +15,16 @@ parameters (:class:`Param`). Displayed in a notebook, it offers
 It does so through ``_repr_mimebundle_``: the widget view, a ``text/html`` rendering and an
 ``image/png``. The book's ``_config.yml`` ranks ``text/html`` above the widget view for the
 HTML builders, while JupyterLab renders the widget view.
+
+Cheap frames. Most of a frame (axes, ticks, labels, reference curves) is the same in every
+frame, and rendering text is the slow part of matplotlib. A ``draw`` may therefore return
+the list of artists that change from frame to frame, created with ``animated=True``: the
+explorer then renders the rest once, keeps it as a background, and for each frame pastes
+the background and draws only those artists (matplotlib's blitting). Such a ``draw`` is
+called on the same figure for every frame: when ``fig.axes`` is empty it lays out the
+panels and their fixed content, otherwise it reuses ``fig.axes`` (and gives its artists
+fixed colours: the colour cycle moves on between frames). A ``draw`` that returns None gets
+a fresh, empty figure for every frame instead.
 """
 
 from __future__ import annotations
@@ -26,113 +38,30 @@ import json
 import math
 import time
 import uuid
-from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import matplotlib.figure
 
+from course_lib.sliders import Param  # noqa: F401  (explorers are built from widgets.Explorer and widgets.Param)
+
 # Explorers compress their frames to a palette of this many colours: figures are
 # flat-coloured, and a palette PNG is about three times lighter than a true-colour one.
 PALETTE_COLOURS = 128
+_STATIC_SCRIPT = (Path(__file__).parent / "explorer.js").read_text(encoding="utf-8")
 
 
-@dataclass(frozen=True)
-class Param:
-    """One slider of an explorer.
-
-    Parameters
-    ----------
-    name : the keyword passed to ``compute`` and ``draw``.
-    symbol : the lecture's symbol shown in the label ("ρ", "σ²", "m").
-    low, high : the range of the live slider.
-    default : the value shown first; it must be one of ``grid``.
-    scale : "linear" or "log" (a log slider moves by factors, for ρ and σ²).
-    grid : the values precomputed for the static book, increasing, inside [low, high].
-    integer : whether the parameter only takes whole values.
-    label : words shown before the symbol ("learning rate").
-    """
-
-    name: str
-    symbol: str
-    low: float
-    high: float
-    default: float
-    scale: str = "linear"
-    grid: Sequence[float] = field(default_factory=tuple)
-    integer: bool = False
-    label: str = ""
-
-    def __post_init__(self):
-        where = f"parameter {self.name!r}"
-        if not isinstance(self.name, str) or not self.name.isidentifier():
-            raise ValueError(f"a parameter name must be a Python identifier, got {self.name!r}")
-        if self.scale not in ("linear", "log"):
-            raise ValueError(f"{where}: scale must be 'linear' or 'log', got {self.scale!r}")
-        for key in ("low", "high", "default"):
-            value = getattr(self, key)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise ValueError(f"{where}: {key} must be a finite number, got {value!r}")
-        if not self.low < self.high:
-            raise ValueError(f"{where}: low must be < high, got low={self.low}, high={self.high}")
-        if self.scale == "log" and self.low <= 0:
-            raise ValueError(f"{where}: a log scale needs low > 0, got low={self.low}")
-        if not self.low <= self.default <= self.high:
-            raise ValueError(
-                f"{where}: default {self.default} lies outside the range [{self.low}, {self.high}]"
-            )
-        grid = tuple(self.grid)
-        if not grid:
-            raise ValueError(f"{where}: the grid is empty; give the values to precompute")
-        if any(not self.low <= g <= self.high for g in grid):
-            raise ValueError(f"{where}: every grid value must lie in [{self.low}, {self.high}], got {grid}")
-        if any(b <= a for a, b in zip(grid, grid[1:])):
-            raise ValueError(f"{where}: grid values must be strictly increasing, got {grid}")
-        if self.integer and any(g != int(g) for g in grid + (self.default,)):
-            raise ValueError(f"{where}: an integer parameter needs whole grid and default values")
-        if not any(math.isclose(g, self.default, rel_tol=1e-12) for g in grid):
-            raise ValueError(f"{where}: the default {self.default} must be one of the grid values {grid}")
-        object.__setattr__(self, "grid", grid)
-
-    def clean(self, value) -> float | int:
-        """Check a value given for this parameter and return it (an int if integer)."""
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise ValueError(f"parameter {self.name!r} must be a finite number, got {value!r}")
-        if not self.low <= value <= self.high:
-            raise ValueError(
-                f"parameter {self.name!r} = {value} lies outside its range [{self.low}, {self.high}]"
-            )
-        return int(round(value)) if self.integer else float(value)
-
-    def text(self, value) -> str:
-        """The label of a value, as shown beside a slider: "ρ = 0.03"."""
-        return f"{self.symbol} = {value:d}" if self.integer else f"{self.symbol} = {value:.3g}"
-
-    def slider(self):
-        """An ipywidgets slider over the whole range, updating only on release."""
-        import ipywidgets as widgets
-
-        common = dict(description=self.symbol, continuous_update=False, tooltip=self.label,
-                      style={"description_width": "initial"},
-                      layout=widgets.Layout(width="340px"))
-        if self.integer:
-            return widgets.IntSlider(value=int(self.default), min=int(self.low), max=int(self.high),
-                                     step=1, **common)
-        if self.scale == "log":
-            lo, hi = math.log10(self.low), math.log10(self.high)
-            return widgets.FloatLogSlider(value=self.default, base=10, min=lo, max=hi,
-                                          step=(hi - lo) / 200, readout_format=".3g", **common)
-        return widgets.FloatSlider(value=self.default, min=self.low, max=self.high,
-                                   step=(self.high - self.low) / 200, readout_format=".3g", **common)
-
-
-def _compress_png(png: bytes) -> bytes:
-    """Re-encode a PNG with a palette of PALETTE_COLOURS colours (smaller, same look)."""
+def _compress(image) -> bytes:
+    """A PNG of a frame (PNG bytes or a PIL image) with a palette of PALETTE_COLOURS colours."""
     from PIL import Image
 
-    image = Image.open(io.BytesIO(png)).convert("RGB")
-    quantized = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT)
+    if isinstance(image, bytes):
+        image = Image.open(io.BytesIO(image))
+    # Octree quantisation and zlib's default level: 5x faster than median cut with optimize,
+    # and smaller for these flat-coloured figures (measured on the learning-rate frames).
+    quantized = image.convert("RGB").quantize(colors=PALETTE_COLOURS, method=Image.Quantize.FASTOCTREE)
     out = io.BytesIO()
-    quantized.save(out, format="PNG", optimize=True)
+    quantized.save(out, format="PNG", compress_level=6)
     return out.getvalue()
 
 
@@ -142,13 +71,14 @@ class Explorer:
     Parameters
     ----------
     compute : pure function of the parameters (keywords); its result is cached by value.
-    draw : draws ``result`` on the empty ``fig`` it is given; returns nothing.
+    draw : draws ``result`` on ``fig``; returns None (it was given an empty figure), or the
+        list of artists of this frame (``animated=True``; see "Cheap frames" above).
     params : the sliders, a list of :class:`Param`.
     alt : a sentence describing the figure, for readers who cannot see it.
     figsize : the figure size in inches; dpi : pixels per inch of the frames.
     """
 
-    def __init__(self, compute: Callable[..., Any], draw: Callable[..., None],
+    def __init__(self, compute: Callable[..., Any], draw: Callable[..., Any],
                  params: Sequence[Param], *, alt: str, figsize=(8.0, 3.2), dpi: int = 72):
         if not callable(compute) or not callable(draw):
             raise TypeError("compute and draw must be functions")
@@ -175,6 +105,8 @@ class Explorer:
         self._pngs: dict[tuple, bytes] = {}  # values -> the PNG drawn from that result
         self._frames: list[bytes] | None = None
         self._widget = None
+        self._canvas = None  # the reused figure's canvas, for a draw that returns its artists
+        self._background = None  # the pixels of everything but those artists
         self.precompute_seconds: float | None = None  # measured by precompute()
 
     # --- pure part: values -> result -> PNG ------------------------------------------
@@ -205,13 +137,51 @@ class Explorer:
         key = tuple(values[p.name] for p in self.params)
         if key not in self._pngs:
             result = self.result(**values)
-            fig = matplotlib.figure.Figure(figsize=self.figsize)  # not pyplot: nothing leaks
-            self.draw(fig, result, **values)
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format="png", dpi=self.dpi, facecolor="white", bbox_inches="tight")
-            self._pngs[key] = _compress_png(buffer.getvalue())
+            image = self._blit(result, values) if self._canvas is not None else self._draw_fresh(result, values)
+            self._pngs[key] = _compress(image)
         return self._pngs[key]
 
+    def _draw_fresh(self, result, values):
+        """Draw on a new figure; keep it for the next frames if draw returned its artists."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        fig = matplotlib.figure.Figure(figsize=self.figsize, dpi=self.dpi)  # not pyplot: nothing leaks
+        canvas = FigureCanvasAgg(fig)
+        artists = self.draw(fig, result, **values)
+        if artists is None:  # a draw without blitting: the whole figure, trimmed to its content
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format="png", dpi=self.dpi, facecolor="white", bbox_inches="tight")
+            return buffer.getvalue()
+        fig.set_facecolor("white")
+        canvas.draw()  # renders everything but the animated artists
+        self._canvas, self._background = canvas, canvas.copy_from_bbox(fig.bbox)
+        return self._paint(artists)
+
+    def _blit(self, result, values):
+        fig = self._canvas.figure
+        artists = self.draw(fig, result, **values)
+        if artists is None:
+            raise ValueError("draw returned its artists for the first frame but None now; "
+                             "it must do one or the other for every frame")
+        self._canvas.restore_region(self._background)
+        return self._paint(artists)
+
+    def _paint(self, artists):
+        """Draw this frame's artists over the background; return the pixels, then remove them."""
+        from PIL import Image
+
+        fig = self._canvas.figure
+        for artist in artists:
+            fig.draw_artist(artist)
+        pixels = Image.frombuffer("RGBA", self._canvas.get_width_height(), self._canvas.buffer_rgba())
+        image = pixels.convert("RGB")  # a copy: the canvas is reused for the next frame
+        for artist in artists:
+            if artist.axes is not None and artist in (artist.axes.title, artist.axes._left_title,
+                                                      artist.axes._right_title):
+                continue  # an axes title is updated in place by set_title, never removed
+            if artist is not getattr(fig, "_suptitle", None):
+                artist.remove()
+        return image
     def grid_values(self) -> list[dict]:
         """Every combination of the grids, the last parameter varying fastest."""
         names = [p.name for p in self.params]
@@ -287,66 +257,3 @@ class Explorer:
         bundle["image/png"] = base64.b64encode(self.render()).decode("ascii")
         bundle["text/plain"] = f"Explorer({', '.join(p.name for p in self.params)})"
         return bundle
-
-
-# The slider script of the static book. It finds its own explorer (the script's parent),
-# maps the sliders' positions to a frame (last parameter fastest) and swaps the image.
-_STATIC_SCRIPT = """(function () {
-  var root = document.currentScript.parentElement;
-  var data = JSON.parse(root.querySelector('script[type="application/json"]').textContent);
-  var inputs = root.querySelectorAll('input[type="range"]');
-  var outputs = root.querySelectorAll('output');
-  var image = root.querySelector('img');
-  function show() {
-    var index = 0, parts = [];
-    for (var k = 0; k < inputs.length; k++) {
-      var position = parseInt(inputs[k].value, 10);
-      index = index * data.sizes[k] + position;
-      outputs[k].textContent = data.labels[k][position];
-      parts.push(data.labels[k][position]);
-    }
-    image.src = 'data:image/png;base64,' + data.frames[index];
-    image.alt = data.alt + ' (' + parts.join(', ') + ')';
-  }
-  for (var k = 0; k < inputs.length; k++) { inputs[k].addEventListener('input', show); }
-  show();
-})();"""
-
-
-# --- the demonstration explorer of the page "How the interactive figures work" ---------
-def gaussian_nll(residual, sigma2: float):
-    """-log N(x; x_hat, sigma2) as a function of the residual x - x_hat (per variable)."""
-    import numpy as np
-
-    if not sigma2 > 0:
-        raise ValueError(f"sigma2 is a variance and must be > 0, got {sigma2}")
-    import torch
-
-    from course_lib.core import gaussian_log_likelihood
-
-    residual = torch.as_tensor(np.asarray(residual, dtype=np.float64))[..., None]  # one variable: n = 1
-    return -gaussian_log_likelihood(residual, 0.0, sigma2).numpy()
-
-
-def gaussian_nll_explorer() -> Explorer:
-    """An analytic explorer: the Gaussian negative log-likelihood under a σ² slider."""
-    import numpy as np
-
-    residual = np.linspace(-2.0, 2.0, 201)
-
-    def compute(sigma2):
-        return gaussian_nll(residual, sigma2)
-
-    def draw(fig, nll, sigma2):
-        ax = fig.subplots()
-        ax.plot(residual, nll)
-        ax.set_xlabel(r"residual $x - \hat{x}$")
-        ax.set_ylabel(r"$-\log \mathcal{N}(x;\, \hat{x}, \sigma^2)$ (nats)")
-        ax.set_ylim(-2.0, 12.0)
-        ax.set_title(f"σ² = {sigma2:.3g}: a residual of 1 costs {gaussian_nll(1.0, sigma2):.2f} nats")
-
-    sigma2 = Param("sigma2", "σ²", low=0.01, high=10.0, default=0.1, scale="log",
-                   grid=(0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0), label="noise variance")
-    return Explorer(compute, draw, [sigma2], figsize=(6.0, 3.0),
-                    alt="Gaussian negative log-likelihood of a residual, a parabola that "
-                        "flattens as the noise variance grows")

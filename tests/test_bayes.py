@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import scipy.linalg
 import torch
-from matplotlib.figure import Figure
 
 from course_lib import bayes, bayes_curves, bayes_figures, data
 
@@ -274,32 +273,6 @@ def test_curve_fits_predict_in_the_original_units():
     assert curve.history["converged"]
     mean, std = curve.predict(np.array([150.0]))
     assert abs(mean[0] - 452.0) < 10 and 4.0 < std[0] < 8.0  # std >= sigma = 5, in y's units
-
-
-def test_explorer_bands_follow_sigma2_and_prior_std():
-    on_data = lambda r: r["std"][(r["x_grid"] >= 0) & (r["x_grid"] <= 0.5)].mean()
-    far = lambda r: r["std"][r["x_grid"] >= 0.8].mean()
-    results = {(s, p): bayes_figures.explorer_compute(s, p)
-               for s in bayes_figures.EXPLORER_SIGMA2 for p in bayes_figures.EXPLORER_PRIOR_STD}
-    for p in bayes_figures.EXPLORER_PRIOR_STD:  # a larger noise variance widens the band on the data
-        widths = [on_data(results[s, p]) for s in bayes_figures.EXPLORER_SIGMA2]
-        assert widths == sorted(widths)
-        for s, width in zip(bayes_figures.EXPLORER_SIGMA2, widths):
-            assert width >= np.sqrt(s) * 0.99  # the noise alone gives sigma
-    for s in bayes_figures.EXPLORER_SIGMA2:  # a wider prior widens the band away from the data
-        assert far(results[s, 3.0]) > far(results[s, 0.3])
-    r = results[0.003, 1.0]
-    assert r["mean"].shape == r["std"].shape == r["x_grid"].shape and far(r) > 2 * on_data(r)
-
-
-def test_explorer_draws_and_builds():
-    fig = Figure()
-    bayes_figures.explorer_draw(fig, bayes_figures.explorer_compute(0.003, 1.0), sigma2=0.003, prior_std=1.0)
-    ax = fig.axes[0]
-    assert ax.get_xlabel() == "x" and ax.get_ylabel() == "y" and "σ²" in ax.get_title()
-    explorer = bayes_figures.make_explorer()
-    assert len(explorer.grid_values()) == 9
-    assert explorer.defaults() == {"sigma2": 0.003, "prior_std": 1.0}
 
 
 def test_plots_return_labelled_figures():

@@ -2,7 +2,6 @@
 
 import warnings
 
-import matplotlib.figure
 import numpy as np
 import pytest
 import torch
@@ -126,63 +125,6 @@ def test_momentum_beats_gd_on_the_elongated_valley(problem):
     gd = optim.optimize(problem, optim.THETA_START, "gd", 0.05, 100)
     heavy = optim.optimize(problem, optim.THETA_START, "momentum", 0.05, 100)
     assert heavy["loss"][-1] - problem.loss_min < 1e-2 * (gd["loss"][-1] - problem.loss_min)
-
-
-def test_lr_compute_and_draw(problem):
-    result = optim.lr_compute(lr=0.1)
-    runs = result["runs"]
-    assert len(runs) == 2 and result["problem"].loss_min == pytest.approx(problem.loss_min)
-    for run in runs.values():
-        assert len(run["loss"]) == optim.LR_EPOCHS + 1 and not run["diverged"]
-    constant, decreasing = runs.values()
-    np.testing.assert_array_equal(constant["path"][:22], decreasing["path"][:22])  # same first epoch (rho_0 = rho)
-    fig = matplotlib.figure.Figure()
-    optim.lr_draw(fig, result, lr=0.1)
-    left, right = fig.axes
-    assert left.get_xlabel() and left.get_ylabel() and right.get_xlabel() == "epoch" and right.get_ylabel()
-    assert len(right.get_legend().get_texts()) == 2 and "diverged" not in right.get_title()
-    diverged = optim.lr_compute(lr=1.0)
-    assert all(run["diverged"] for run in diverged["runs"].values())
-    fig = matplotlib.figure.Figure()
-    optim.lr_draw(fig, diverged, lr=1.0)
-    assert "diverged" in fig.axes[1].get_title()
-    assert "DIVERGED" in fig.axes[1].get_legend().get_texts()[0].get_text()
-
-
-def test_decreasing_lr_settles_closer_and_rescues_just_above_threshold(problem):
-    """SGD with constant rho hovers at a distance ~ rho from theta*; rho_e = rho / (1 + 0.5 e) settles."""
-    for lr in (0.1, 0.3):
-        constant, decreasing = optim.lr_compute(lr=lr)["runs"].values()
-        assert decreasing["loss"][-1] - problem.loss_min < 0.2 * (constant["loss"][-1] - problem.loss_min)
-    constant, decreasing = optim.lr_compute(lr=0.6)["runs"].values()
-    assert 0.6 > problem.lr_threshold and constant["diverged"] and not decreasing["diverged"]
-
-
-def test_lr_grid_spans_slow_to_diverging(problem):
-    threshold = problem.lr_threshold
-    grid = np.array(optim.LR_GRID)
-    assert grid.min() < 0.02 * threshold and grid.max() > 1.5 * threshold
-    assert np.any((grid > 0.5 * threshold) & (grid < threshold))  # oscillating but converging
-    outcomes = [optim.lr_compute(lr=float(lr))["runs"]["constant ρ"]["diverged"] for lr in grid]
-    assert not any(outcomes[:-2]) and all(outcomes[-2:])  # diverges exactly above 2 / lambda_max
-    slow = optim.lr_compute(lr=float(grid[0]))["runs"]["constant ρ"]
-    start, end = (np.linalg.norm(slow["path"][k] - problem.theta_star) for k in (0, -1))
-    assert end > 0.5 * start  # too small: after 25 epochs, still more than half-way from theta*
-
-
-def test_make_lr_explorer():
-    explorer = optim.make_lr_explorer()
-    assert [p.name for p in explorer.params] == ["lr"]
-    assert 6 <= len(explorer.grid_values()) <= 10
-    png = explorer.render(lr=0.3)
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_draw_trajectories(problem):
-    runs = {m: optim.optimize(problem, optim.THETA_START, m, 0.05, 20) for m in optim.METHODS}
-    fig = optim.draw_trajectories(problem, runs)
-    assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 2
-    assert len(fig.axes[0].get_legend().get_texts()) == len(runs) + 1  # runs and theta*
 
 
 def test_errors_say_what_is_allowed(problem):

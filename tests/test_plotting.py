@@ -57,3 +57,14 @@ def test_figure_to_png_and_show_images_check_their_input():
         plotting.show_images(Figure().subplots(1, 2), np.zeros((3, 64)))
     with pytest.raises(ValueError, match=r"points must have shape \(N_obs, 2\)"):
         plotting.scatter_classes(Figure().subplots(), np.zeros((4, 3)), np.zeros(4), ["a"], "x", "y")
+
+
+def test_the_legend_goes_to_the_emptiest_corner():
+    rng = np.random.default_rng(0)
+    points = rng.uniform(0, 1, size=(500, 2))
+    crowded = points[(points[:, 0] < 0.4) & (points[:, 1] < 0.4)]
+    everywhere_but_upper_right = np.vstack([points[~((points[:, 0] > 0.6) & (points[:, 1] > 0.6))], crowded])
+    assert plotting.emptiest_corner(everywhere_but_upper_right) == "upper right"
+    assert plotting.emptiest_corner(everywhere_but_upper_right * [-1, 1]) == "upper left"  # mirrored
+    with pytest.raises(ValueError, match=r"points must have shape \(N_obs, 2\)"):
+        plotting.emptiest_corner(np.zeros((0, 2)))

@@ -1,7 +1,6 @@
 """Tests of course_lib.vae: every formula against an independent answer."""
 
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -270,70 +269,6 @@ def test_bad_data_is_rejected():
         vae.ppca(np.random.default_rng(0).normal(size=(20, 3)), 1).log_likelihood(good)
 
 
-# --------------------------------------------------------------------- figures and explorers
-from matplotlib.figure import Figure  # noqa: E402
-
-from course_lib import vae_explorers as ve  # noqa: E402
-
-
-def test_image_grid_places_each_image():
-    images = np.arange(5 * 4, dtype=float).reshape(5, 4)
-    grid = ve.image_grid(images, n_cols=3, shape=(2, 2))
-    assert grid.shape == (2 * 2 + 1, 3 * 2 + 2)
-    np.testing.assert_array_equal(grid[3:5, 3:5], images[4].reshape(2, 2))  # row 1, column 1
-    assert np.isnan(grid[2]).all() and np.isnan(grid[3:, 6:]).all()
-    with pytest.raises(ValueError, match="shape"):
-        ve.image_grid(images, 3, shape=(3, 3))
-
-
-def test_linear_model_predicts_collapse_where_variance_is_below_sigma2():
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(400, 6)) * np.sqrt([4.0, 2.0, 0.5, 0.3, 0.2, 0.2])
-    assert ve.linear_active_dimensions(x, sigma2=1.0, latent_dim=4) == 2
-    assert ve.linear_active_dimensions(x, sigma2=0.1, latent_dim=4) == 4
-    model = vae.VAE(6, 4, hidden=(), sigma2=1.0)  # a linear VAE with sigma2 fixed
-    vae.fit(model, x, epochs=400, lr=5e-2)
-    kl = model.kl_per_dimension(x)
-    assert ve.active_dimensions(kl) == 2, kl  # what the training actually did
-
-
-@pytest.mark.filterwarnings("ignore:vae.fit not converged")  # 5-epoch fits: shapes only
-def test_explorer_frames_compute_and_draw():
-    x, _ = ppca_data(n_obs=60, n_features=64, latent_dim=3, noise_std=0.1)
-    x = (x - x.min()) / (x.max() - x.min())
-    result = ve.sigma2_frame(0.1, x[:40], x[40:], latent_dim=3, hidden=(8,), epochs=5)
-    assert result["kl_per_dimension"].shape == (3,) and result["reconstructions"].shape == (16, 64)
-    np.testing.assert_array_equal(result["reconstructions"][:4], x[40:44])  # originals, then their reconstructions
-    assert result["samples"].shape == (16, 64)
-    fig = Figure()
-    ve.draw_sigma2_frame(fig, result, sigma2=0.1)
-    assert fig.axes[0].get_xlabel() and fig.axes[0].get_ylabel()
-    result = ve.latent_dim_frame(2, x[:40], x[40:], hidden=(8,), epochs=5)
-    assert result["ppca"] == pytest.approx(vae.ppca(x[:40], 2).log_likelihood(x[40:]))
-    explorer = ve.make_latent_dim_explorer(x[:40], x[40:], grid=(1, 2))
-    assert [p.name for p in explorer.params] == ["latent_dim"]
-    assert explorer.render(latent_dim=1)[:4] == b"\x89PNG"
-    explorer = ve.make_sigma2_explorer(x[:40], x[40:], latent_dim=2, grid=(0.1, 1.0))
-    assert explorer.params[0].scale == "log" and explorer.params[0].default == 0.1
-
-
-def test_sigma2_frame_is_vae_fit_with_the_same_settings():
-    """The explorer's frame reports the model that vae.fit trains with the frame's settings."""
-    x, _ = ppca_data(n_obs=60, n_features=64, latent_dim=3, noise_std=0.1)
-    x = (x - x.min()) / (x.max() - x.min())
-    settings = dict(epochs=40, lr=0.02, seed=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # the same warning, if any, in both runs
-        result = ve.sigma2_frame(0.1, x[:40], x[40:], latent_dim=3, hidden=(8,), **settings)
-        model = vae.VAE(64, 3, hidden=(8,), sigma2=0.1, seed=settings["seed"])
-        vae.fit(model, x[:40], **settings)
-    terms = model.elbo(x[40:], n_samples=10, terms=True)
-    for key in ("elbo", "reconstruction", "kl"):
-        assert result[key] == terms[key]
-    np.testing.assert_array_equal(result["samples"], model.sample(16, seed=settings["seed"]))
-    np.testing.assert_array_equal(result["reconstructions"][4:8], model.reconstruct(x[40:44]))
-
-
 def test_elbo_standard_error_matches_the_spread_over_seeds():
     """mc_stderr, computed from the draws within one call, predicts how the estimate varies with the seed."""
     x, _ = ppca_data(n_obs=40)
@@ -343,76 +278,6 @@ def test_elbo_standard_error_matches_the_spread_over_seeds():
     stderr = np.mean([e["mc_stderr"] for e in estimates])
     assert 0.8 < spread / stderr < 1.25  # 200 seeds: the sample std is within ~10 % of the truth
     assert math.isnan(model.elbo(x, n_samples=1, terms=True)["mc_stderr"])
-
-
-def test_match_columns_undoes_a_signed_permutation():
-    rng = np.random.default_rng(4)
-    W_ref = rng.normal(size=(10, 4))
-    order, signs = np.array([2, 0, 3, 1]), np.array([1.0, -1.0, -1.0, 1.0])
-    W = W_ref[:, order] * signs * np.array([2.0, 0.5, 1.0, 3.0]) + 0.01 * rng.normal(size=(10, 4))
-    matched, cosines = ve.match_columns(W, W_ref)
-    cos_ref = np.abs(np.sum(matched * W_ref, axis=0)) / np.linalg.norm(matched, axis=0) / np.linalg.norm(W_ref, axis=0)
-    assert np.all(np.sum(matched * W_ref, axis=0) > 0)  # every column faces its reference
-    np.testing.assert_allclose(cosines, cos_ref, rtol=1e-12)
-    assert cosines.min() > 0.99
-    np.testing.assert_allclose(matched / np.linalg.norm(matched, axis=0),
-                               W_ref / np.linalg.norm(W_ref, axis=0), atol=0.02)
-    with pytest.raises(ValueError, match="same shape"):
-        ve.match_columns(W[:, :3], W_ref)
-
-
-def test_plots_return_labelled_figures():
-    x, _ = ppca_data(n_obs=30, n_features=64, latent_dim=2)
-    model = vae.VAE(64, 2, hidden=(8,))
-    history = vae.fit(model, x, epochs=3, tol=None)
-    fig = ve.plot_history(history, reference=-10.0, reference_label="exact")
-    assert len(fig.axes) == 3 and all(ax.get_xlabel() == "epoch" for ax in fig.axes)
-    fig = ve.plot_digits(model, x, labels=np.arange(30) % 10)
-    assert fig.axes[2].get_xlabel().startswith("$z_1$")
-    fig = ve.plot_interpolation(model, x[0], x[1], n_steps=5)
-    shown = np.asarray(fig.axes[0].get_images()[0].get_array())
-    z_a, z_b = model.transform(x[:2])[0]
-    middle = model.decode(torch.tensor(0.5 * (z_a + z_b))[None].float()).detach().numpy()
-    expected = ve.image_grid(np.vstack([x[0], model.reconstruct(x[:1]), x[1:2] * np.nan, middle,
-                                        x[1:2] * np.nan, model.reconstruct(x[1:2]), x[1]]), 7)
-    known = ~np.isnan(expected)  # data at both ends, d(g(a)), the midpoint and d(g(b))
-    np.testing.assert_allclose(shown[known], expected[known], rtol=1e-5, atol=1e-6)
-
-
-def test_latent_scores_know_structure_from_noise():
-    rng = np.random.default_rng(0)
-    cell_type, time = rng.integers(0, 3, 300), rng.uniform(0, 1, 300)
-    informative = np.column_stack([cell_type * 5.0, time]) + 0.01 * rng.normal(size=(300, 2))
-    noise = rng.normal(size=(300, 2))
-    train, test = (cell_type[:200], time[:200]), (cell_type[200:], time[200:])
-    good = ve.latent_scores(informative[:200], informative[200:], train, test)
-    bad = ve.latent_scores(noise[:200], noise[200:], train, test)
-    assert good["type_accuracy"] == 1.0 and good["time_r2"] > 0.95
-    assert bad["type_accuracy"] < 0.5 and bad["time_r2"] < 0.2
-    rotation = np.array([[0.6, -0.8], [0.8, 0.6]])  # invariant to a rotation of Z
-    rotated = ve.latent_scores(informative[:200] @ rotation, informative[200:] @ rotation, train, test)
-    assert rotated == pytest.approx(good)
-
-
-def test_biology_plots():
-    from course_lib import data
-
-    cells = data.simulated_cells(n_cells=60, n_genes=12)
-    assert ve.plot_expression(cells).axes[0].get_xlabel().startswith("cells")
-    fig = ve.plot_latent_biology({"PCA": cells.x[:, :2], "VAE": cells.x[:, 2:4]}, cells.y, cells.time, cells.target_labels)
-    assert len(fig.axes) == 5  # 2 x 2 panels and a colour bar
-
-
-def test_nearest_distance_and_holes():
-    rng = np.random.default_rng(0)
-    points, reference = rng.normal(size=(7, 3)), rng.normal(size=(11, 3))
-    brute = np.array([min(np.linalg.norm(p - r) for r in reference) for p in points])
-    np.testing.assert_allclose(ve.nearest_distance(points, reference), brute, rtol=1e-10)
-    train, test = rng.uniform(0, 1, size=(500, 2)), rng.uniform(0, 1, size=(200, 2))
-    assert ve.fraction_in_holes(test, train, test) == pytest.approx(0.05, abs=0.006)
-    assert ve.fraction_in_holes(train + 5.0, train, test) == 1.0  # far from every code
-    fig = ve.plot_random_codes(train, np.arange(500) % 10, test[:16], rng.uniform(size=(16, 64)), "codes")
-    assert fig.axes[0].get_xlabel() == "$z_1$"
 
 
 def test_learn_sigma2_starts_from_the_given_value():
