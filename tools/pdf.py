@@ -29,6 +29,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SINGLE = ROOT / "_build" / "singlehtml"
 OUTPUT = ROOT / "_build" / "pdf" / "book.pdf"
+OUTLINE = False  # PDF bookmarks need a tagged PDF, which Chromium makes slowly for a whole book
 
 # Print layout: only the article, no navigation; a chapter per page; solutions shown.
 PRINT_CSS = """
@@ -53,6 +54,12 @@ details > summary { list-style: none; }
 pre { white-space: pre-wrap !important; word-break: break-word; }
 """
 
+# MathJax set for one long page: one pass (no fast preview, no chunks, each of which lays
+# the whole book out again) and no hidden MathML for screen readers (a PDF has no use for it).
+PRINT_MATHJAX = """<script type="text/x-mathjax-config">MathJax.Hub.Config({
+  "fast-preview": {disabled: true}, menuSettings: {assistiveMML: false},
+  "HTML-CSS": {EqnChunk: 100000, EqnChunkFactor: 1, EqnChunkDelay: 0}});</script>"""
+
 # Opens every dropdown and hidden cell, then adds the title page and the table of contents.
 PREPARE = """([title, subtitle, parts]) => {
   document.querySelectorAll('details').forEach(d => { d.open = true; });
@@ -72,9 +79,12 @@ PREPARE = """([title, subtitle, parts]) => {
     const p = document.createElement('p'); p.className = 'part'; p.textContent = caption;
     const list = document.createElement('ol');
     for (const file of files) {
-      const anchor = document.getElementById('document-' + file);
-      const heading = anchor ? anchor.parentElement.querySelector('#' + CSS.escape(anchor.id) + ' ~ section h1, #' + CSS.escape(anchor.id) + ' + * h1') : null;
+      // each page but the first starts after an empty <span id="document-FILE">
+      const start = document.getElementById('document-' + file);
+      const section = start ? start.nextElementSibling : (parts[0][1][0] === file ? article.querySelector('section') : null);
+      const heading = section ? section.querySelector('h1, h2, h3') : null;
       if (!heading) { missing.push(file); continue; }
+      const anchor = start || section;
       const item = document.createElement('li');
       const link = document.createElement('a');
       link.href = '#' + anchor.id;
@@ -119,7 +129,7 @@ def build_singlehtml() -> None:
                "--builder", "singlehtml", "-n", "--keep-going"]
     run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     log = run.stdout + run.stderr
-    if run.returncode != 0 or not (SINGLE / "index.html").exists():
+    if run.returncode != 0:
         sys.exit(f"the singlehtml build failed:\n{log[-4000:]}")
     executed = re.findall(r"(\S+\.ipynb): Executing notebook", log)
     if executed:
@@ -137,6 +147,12 @@ def print_pdf(output: Path = OUTPUT) -> Path:
     from playwright.sync_api import sync_playwright
 
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    # The single page is written as the root document (book/intro.html) with addresses
+    # relative to the build's root folder (_static/, _images/): it is read from there.
+    root_page = SINGLE / (yaml.safe_load((ROOT / "_toc.yml").read_text())["root"] + ".html")
+    html = root_page.read_text(encoding="utf-8")
+    (SINGLE / "book.html").write_text(html.replace("<head>", "<head>" + PRINT_MATHJAX, 1),
+                                      encoding="utf-8")
     handler = functools.partial(_Quiet, directory=str(SINGLE))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -150,8 +166,11 @@ def print_pdf(output: Path = OUTPUT) -> Path:
             left = []
             page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
                 (base, "data:", "blob:", "about:")) else (left.append(route.request.url), route.abort()))
-            page.goto(base + "index.html", wait_until="networkidle", timeout=120_000)
+            start = time.perf_counter()
+            page.goto(base + "book.html", wait_until="networkidle", timeout=300_000)
+            loaded = time.perf_counter()
             errors = page.evaluate(MATHJAX_DONE)
+            typeset = time.perf_counter()
             if errors:
                 print(f"warning: MathJax reported {errors} error(s) in the book")
             page.add_style_tag(content=PRINT_CSS)
@@ -162,10 +181,14 @@ def print_pdf(output: Path = OUTPUT) -> Path:
             page.evaluate("() => Promise.all(Array.from(document.images).map(i => i.decode().catch(() => null)))")
             footer = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">'
                       '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+            prepared = time.perf_counter()
             page.pdf(path=str(output), format="A4", print_background=True, prefer_css_page_size=True,
                      display_header_footer=True, header_template="<div></div>",
-                     footer_template=footer, outline=True, tagged=True)
+                     footer_template=footer, outline=OUTLINE, tagged=OUTLINE)
+            printed = time.perf_counter()
             browser.close()
+            print(f"load {loaded - start:.0f} s, MathJax {typeset - loaded:.0f} s, "
+                  f"preparing {prepared - typeset:.0f} s, printing {printed - prepared:.0f} s")
     finally:
         server.shutdown()
         server.server_close()
