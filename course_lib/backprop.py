@@ -20,31 +20,19 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from course_lib.nn import one_thread
+from course_lib import core
+from course_lib.core import HIDDEN_ACTIVATIONS, as_array, check_count, check_positive
+from course_lib.training import one_thread
 
-
-def _sigmoid(a):
-    return 0.5 * (1.0 + np.tanh(0.5 * a))  # = 1 / (1 + exp(-a)), without overflow warnings
-
-
-# name: (phi, phi') -- each derivative written from the closed form, not from autograd
-ACTIVATIONS = {
-    "tanh": (np.tanh, lambda a: 1.0 - np.tanh(a) ** 2),
-    "sigmoid": (_sigmoid, lambda a: _sigmoid(a) * (1.0 - _sigmoid(a))),
-    "relu": (lambda a: np.maximum(a, 0.0), lambda a: (a > 0).astype(a.dtype)),  # phi'(0) := 0
-    "softplus": (lambda a: np.logaddexp(0.0, a), _sigmoid),  # log(1 + e^a), derivative the sigmoid
-    "identity": (lambda a: a, np.ones_like),
-}
-HIDDEN_ACTIVATIONS = ("tanh", "sigmoid", "relu", "softplus")
-TORCH_ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
-                     "softplus": torch.nn.functional.softplus, "identity": lambda t: t}
+# name: (phi, phi'), two numpy functions, and name: phi as a torch function: views of the one
+# table core.ACTIVATIONS (each derivative is written there from its closed form, not by autograd)
+ACTIVATIONS = {name: (act.numpy, act.derivative) for name, act in core.ACTIVATIONS.items()}
+TORCH_ACTIVATIONS = {name: act.torch for name, act in core.ACTIVATIONS.items()}
 
 
 def activation_pair(name: str, allowed=tuple(ACTIVATIONS)):
     """(phi, phi') for an activation name: two numpy functions acting elementwise."""
-    if name not in allowed:
-        raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(allowed)}")
-    return ACTIVATIONS[name]
+    return ACTIVATIONS[core.check_choice("activation", name, allowed)]
 
 
 def _check(weights, biases, x, y=None):
@@ -54,9 +42,7 @@ def _check(weights, biases, x, y=None):
                          f"got {len(weights)} and {len(biases)}")
     weights = [np.asarray(w, dtype=np.float64) for w in weights]
     biases = [np.asarray(b, dtype=np.float64) for b in biases]
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2:
-        raise ValueError(f"x must be 2-D of shape (N_obs, n), got shape {x.shape}")
+    x = as_array(x, "x")
     n_in = x.shape[1]
     for k, (w, b) in enumerate(zip(weights, biases)):
         if w.ndim != 2 or w.shape[1] != n_in:
@@ -71,14 +57,14 @@ def _check(weights, biases, x, y=None):
     if y.ndim == 1 and n_in == 1:
         y = y[:, None]
     if y.shape != (len(x), n_in):
-        raise ValueError(f"y must have shape (N_obs, n_L) = ({len(x)}, {n_in}), got {y.shape}")
+        raise ValueError(f"y must have shape (N_obs, n_{{L+1}}) = ({len(x)}, {n_in}), got {y.shape}")
     return weights, biases, x, y
 
 
 def init_parameters(sizes, seed: int = 0):
     """Random weights w^(l) ~ N(0, 1/n_{l-1}) and zero biases for layer sizes [n_0, ..., n_{L+1}]."""
-    sizes = [int(n) for n in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
+    sizes = [check_count("each layer size", n) for n in sizes]
+    if len(sizes) < 2:
         raise ValueError(f"sizes must list at least two positive layer sizes, got {sizes}")
     rng = np.random.default_rng(seed)
     weights = [rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_out, n_in)) for n_in, n_out in zip(sizes, sizes[1:])]
@@ -156,22 +142,21 @@ def finite_difference_gradients(weights, biases, x, y, activation: str = "tanh",
 
     The error is O(step^2) (truncation) + O(1e-16 / step) (rounding), smallest near step = 1e-5.
     """
-    if not step > 0:
-        raise ValueError(f"step must be > 0, got {step}")
+    step = check_positive("step", step)
     weights, biases, x, y = _check(weights, biases, x, y)
     params = [p.copy() for p in weights + biases]
     grads = [np.zeros_like(p) for p in params]
-    L = len(weights)
+    n_layers = len(weights)  # L + 1: the hidden layers and the output layer
     for p, g in zip(params, grads):
         for index in np.ndindex(p.shape):
             saved = p[index]
             p[index] = saved + step
-            up = loss(params[:L], params[L:], x, y, activation, output_activation)
+            up = loss(params[:n_layers], params[n_layers:], x, y, activation, output_activation)
             p[index] = saved - step
-            down = loss(params[:L], params[L:], x, y, activation, output_activation)
+            down = loss(params[:n_layers], params[n_layers:], x, y, activation, output_activation)
             p[index] = saved
             g[index] = (up - down) / (2.0 * step)
-    return grads[:L], grads[L:]
+    return grads[:n_layers], grads[n_layers:]
 
 
 def relative_error(grads_a, grads_b) -> float:
@@ -187,12 +172,11 @@ def relative_error(grads_a, grads_b) -> float:
 
 def gradient_descent(weights, biases, x, y, lr: float, epochs: int, activation: str = "tanh",
                      gradient=gradients):
-    """Full-batch gradient descent theta := theta - lr * grad R / N_obs, with a given gradient function.
+    """Full-batch gradient descent theta := theta - lr * grad R / N_obs for ``epochs`` steps (no criterion).
 
     Returns the final (weights, biases) and the loss R / N_obs before each step, shape (epochs,).
     """
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
+    lr, epochs = check_positive("lr", lr, "a learning rate"), check_count("epochs", epochs)
     weights, biases, x, y = _check(weights, biases, x, y)
     losses = np.empty(epochs)
     for epoch in range(epochs):

@@ -15,46 +15,33 @@ posterior (:func:`exact_posterior`) checks the whole procedure.
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import torch
 from torch.nn.functional import softplus
 
-from course_lib.nn import Optimizer, one_thread
+from course_lib.core import (ACTIVATIONS, HIDDEN_ACTIVATIONS, as_tensor, check_choice, check_count, check_positive,
+                             gaussian_kl, gaussian_log_likelihood)
+from course_lib.training import one_thread, train
 
 DTYPE = torch.float64  # the page-2 check asks for 1 % accuracy: float32 noise is not welcome
-ACTIVATIONS = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}
+# The schedule of every fit of q_eta (fit, and course_lib.bayes_curves.fit_curves): constant lr
+# until F has converged, then SETTLE times as many epochs whose lr decays geometrically to
+# lr * LR_FINAL while the iterates are averaged (the last 60 % of the run, as 1.5 / 2.5 = 0.6).
+SETTLE, LR_FINAL = 1.5, 0.2
 
 
-def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not value > 0:
-        raise ValueError(f"{name} must be a number > 0, got {value!r}")
-    return float(value)
-
-
-def _count(name, value, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _data(x, y=None):
-    """x as a float64 (N_obs, n) tensor and y as (N_obs,), checked: same length, finite."""
-    x = torch.as_tensor(np.asarray(x, dtype=np.float64))
-    if x.ndim == 1:
-        x = x[:, None]  # a single variable given as a vector
+def data_tensors(x, y=None, n_features: int | None = None):
+    """x as a float64 (N_obs, n) tensor (a vector is one variable) and y as (N_obs,), checked."""
+    x = as_tensor(x, "x", n_features, ndim=None, dtype=DTYPE)
+    x = x[:, None] if x.ndim == 1 else x  # a single variable given as a vector
     if x.ndim != 2:
         raise ValueError(f"x must be 2-D of shape (N_obs, n), got shape {tuple(x.shape)}")
-    if not torch.isfinite(x).all():
-        raise ValueError("x contains NaN or infinite values; remove or impute them first")
     if y is None:
         return x
-    y = torch.as_tensor(np.asarray(y, dtype=np.float64)).reshape(-1)
+    y = as_tensor(y, "y", ndim=None, dtype=DTYPE).reshape(-1)
     if len(y) != len(x):
         raise ValueError(f"x and y must have the same number of rows, got {len(x)} and {len(y)}")
-    if not torch.isfinite(y).all():
-        raise ValueError("y contains NaN or infinite values; remove or impute them first")
     return x, y
 
 
@@ -70,8 +57,8 @@ def exact_posterior(x, y, sigma2, prior_std=1.0):
     mean : ndarray (n + 1,)  weights then intercept
     cov : ndarray (n + 1, n + 1)
     """
-    sigma2, prior_std = _positive("sigma2", sigma2), _positive("prior_std", prior_std)
-    x, y = (t.numpy() for t in _data(x, y))
+    sigma2, prior_std = check_positive("sigma2", sigma2), check_positive("prior_std", prior_std)
+    x, y = (t.numpy() for t in data_tensors(x, y))
     a = np.hstack([x, np.ones((len(x), 1))])
     precision = a.T @ a / sigma2 + np.eye(a.shape[1]) / prior_std**2
     cov = np.linalg.inv(precision)
@@ -91,9 +78,9 @@ def kl_closed_form(q_mean, q_std, prior_std=1.0):
     (KL between two univariate Gaussians; Kingma & Welling 2014, app. B, for prior_std = 1).
     q_std must be > 0 (it is softplus(rho) in this module).
     """
-    if isinstance(prior_std, (int, float)):
-        _positive("prior_std", prior_std)
-    return (torch.log(prior_std / q_std) + (q_std**2 + q_mean**2) / (2 * prior_std**2) - 0.5).sum(-1)
+    if not isinstance(prior_std, torch.Tensor):
+        check_positive("prior_std", prior_std)
+    return gaussian_kl(q_mean, q_std, prior_std)
 
 
 def kl_monte_carlo(theta, q_mean, q_std, prior_std=1.0):
@@ -117,20 +104,18 @@ class BayesianRegression(torch.nn.Module):
     prior_std : float
         Standard deviation of the prior pi = N(0, prior_std^2 I).
     activation : str
-        phi of the hidden layers: "tanh", "relu" or "sigmoid".
+        phi of the hidden layers: "tanh", "relu", "sigmoid" or "softplus".
     seed : int
         Seed of the initial means (random for hidden layers, to break the symmetry).
     """
 
     def __init__(self, n_features, hidden=(), sigma2=1.0, prior_std=1.0, activation="tanh", seed=0):
         super().__init__()
-        n_features = _count("n_features", n_features)
-        hidden = tuple(_count("each hidden size", h) for h in hidden)
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+        n_features = check_count("n_features", n_features)
+        hidden = tuple(check_count("each hidden size", h) for h in hidden)
+        self.activation = check_choice("activation", activation, HIDDEN_ACTIVATIONS)
         self.sizes = [n_features, *hidden, 1]
-        self.sigma2, self.prior_std = _positive("sigma2", sigma2), _positive("prior_std", prior_std)
-        self.activation = activation
+        self.sigma2, self.prior_std = check_positive("sigma2", sigma2), check_positive("prior_std", prior_std)
         generator = torch.Generator().manual_seed(seed)
         means = []
         for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
@@ -175,7 +160,7 @@ class BayesianRegression(torch.nn.Module):
             k += n_out * (n_in + 1)
             h = torch.baddbmm(biases, h, weights.transpose(1, 2))  # a[l] = h W' + b, (M, N, n_l)
             if l < len(self.sizes) - 2:
-                h = ACTIVATIONS[self.activation](h)
+                h = ACTIVATIONS[self.activation].torch(h)
         return h[..., 0]
 
     def sample(self, n_samples, generator=None):
@@ -192,10 +177,8 @@ class BayesianRegression(torch.nn.Module):
         -------
         mean, std : ndarrays (N,)
         """
-        n_samples = _count("n_samples", n_samples, 2)
-        x = _data(x)
-        if x.shape[1] != self.sizes[0]:
-            raise ValueError(f"x has {x.shape[1]} columns but the model expects n_features = {self.sizes[0]}")
+        n_samples = check_count("n_samples", n_samples, 2)
+        x = data_tensors(x, n_features=self.sizes[0])
         with torch.no_grad():
             f = self.network(x, self.sample(n_samples, torch.Generator().manual_seed(seed)))
         return f.mean(0).numpy(), torch.sqrt(f.var(0) + self.sigma2).numpy()
@@ -214,11 +197,10 @@ def free_energy(model, x, y, n_mc=1, kl="closed", kl_weight=1.0, generator=None,
     -------
     dict of scalar tensors: "free_energy" = kl_weight * "kl" + "nll", "kl", "nll" (-E_q log l).
     """
-    n_mc = _count("n_mc", n_mc)
-    if kl not in ("closed", "mc"):
-        raise ValueError(f"kl must be 'closed' or 'mc', got {kl!r}")
+    n_mc = check_count("n_mc", n_mc)
+    check_choice("kl", kl, ("closed", "mc"))
     if not isinstance(x, torch.Tensor) or not isinstance(y, torch.Tensor):
-        x, y = _data(x, y)
+        x, y = data_tensors(x, y)
     mean, rho = model.eta
     std = softplus(rho)
     if xi is None:
@@ -226,8 +208,8 @@ def free_energy(model, x, y, n_mc=1, kl="closed", kl_weight=1.0, generator=None,
     elif xi.ndim != 2 or xi.shape[1] != model.n_params:
         raise ValueError(f"xi must have shape (M, D = {model.n_params}), got {tuple(xi.shape)}")
     theta = reparametrize(xi, model.eta)
-    residuals = y - model.network(x, theta)  # (M, N)
-    nll = ((residuals**2).sum(1) / (2 * model.sigma2)).mean() + len(y) / 2 * math.log(2 * math.pi * model.sigma2)
+    # -log l(Y | theta^(m)) = -sum_i log N(Y_i; f_theta(X_i), sigma^2), averaged over the M draws
+    nll = -gaussian_log_likelihood(y, model.network(x, theta), model.sigma2).mean()
     if kl == "closed":
         kl_value = kl_closed_form(mean, std, model.prior_std)
     else:
@@ -241,8 +223,8 @@ def gradient_variance(model, x, y, n_mc=1, n_repeats=100, kl="closed", seed=0):
     The gradient is recomputed ``n_repeats`` times with fresh draws xi; it is unbiased for every
     M = n_mc, and its variance falls like 1/M.
     """
-    n_repeats = _count("n_repeats", n_repeats, 2)
-    x, y = _data(x, y)
+    n_repeats = check_count("n_repeats", n_repeats, 2)
+    x, y = data_tensors(x, y)
     generator = torch.Generator().manual_seed(seed)
     grads = []
     with one_thread():
@@ -252,14 +234,21 @@ def gradient_variance(model, x, y, n_mc=1, n_repeats=100, kl="closed", seed=0):
     return torch.stack(grads).var(dim=0).sum().item()
 
 
-def fit(model, x, y, epochs=1000, lr=0.05, n_mc=128, batch_size=None, seed=0, kl="closed",
-        kl_weight=None, average_last=0.6, lr_final=0.2):
+def fit(model, x, y, epochs=6000, lr=0.05, n_mc=128, batch_size=None, seed=0, kl="closed",
+        kl_weight=None, average_last=0.6, lr_final=LR_FINAL, tol=2e-3, window=None, watch="means"):
     """Minimise F(eta) by stochastic gradients (Adam), in place; returns the per-epoch history.
 
-    Each step draws fresh xi (the lecture: resimulated at every gradient). Over the last
-    ``average_last`` fraction of the epochs, the learning rate decays geometrically to
-    ``lr * lr_final`` and the iterates eta are averaged (Polyak & Juditsky 1992), which averages
-    out the Monte Carlo noise that would otherwise remain on the stds.
+    Each step draws fresh xi (the lecture: resimulated at every gradient). The learning rate
+    stays at ``lr`` until the means of q_eta have converged: their average over the last
+    ``window`` epochs (None: about 100 steps) moves by ``tol`` times their largest value or
+    less from the window before (:func:`course_lib.training.train`). The criterion watches the
+    means rather than F, whose Monte Carlo noise hides the slow last steps along correlated
+    inputs; ``watch="free_energy"`` watches F instead, for networks, whose hidden units can
+    drift along symmetries of f_theta without changing F. Then, for
+    average_last / (1 - average_last) times as many epochs (the last 60 % of the run), it decays
+    geometrically to ``lr * lr_final`` and the iterates eta are averaged (Polyak & Juditsky
+    1992), which averages out the Monte Carlo noise that would otherwise remain on the stds.
+    ``epochs`` is the maximum; a fit that has not converged by then warns.
 
     Parameters
     ----------
@@ -276,50 +265,25 @@ def fit(model, x, y, epochs=1000, lr=0.05, n_mc=128, batch_size=None, seed=0, kl
     Returns
     -------
     dict: "free_energy", "kl", "nll" (lists, one value per epoch: the sums of the epoch's batch
-    terms, kl included with its weight), "diverged" (bool), "seconds" (float).
+    terms, kl included with its weight), "epochs", "converged", "stop_reason", "diverged",
+    "seconds".
     """
-    with one_thread():
-        return _fit(model, x, y, epochs, lr, n_mc, batch_size, seed, kl, kl_weight, average_last, lr_final)
-
-
-def _fit(model, x, y, epochs, lr, n_mc, batch_size, seed, kl, kl_weight, average_last, lr_final):
-    start = time.perf_counter()
-    x, y = _data(x, y)
-    if x.shape[1] != model.sizes[0]:
-        raise ValueError(f"x has {x.shape[1]} columns but the model expects n_features = {model.sizes[0]}")
-    epochs, lr, n_mc = _count("epochs", epochs), _positive("lr", lr), _count("n_mc", n_mc)
+    x, y = data_tensors(x, y, n_features=model.sizes[0])
+    n_mc = check_count("n_mc", n_mc)
     if not 0 <= average_last < 1:
         raise ValueError(f"average_last must lie in [0, 1), got {average_last!r}")
-    batch_size = len(x) if batch_size is None else _count("batch_size", batch_size)
+    batch_size = len(x) if batch_size is None else check_count("batch_size", batch_size)
     n_batches = math.ceil(len(x) / batch_size)
-    kl_weight = 1.0 / n_batches if kl_weight is None else _positive("kl_weight", kl_weight)
-    generator = torch.Generator().manual_seed(seed)
-    optimizer = Optimizer([model.eta], "adam", lr)
-    n_average = int(average_last * epochs)
-    gamma = _positive("lr_final", lr_final) ** (1 / max(n_average, 1))
-    eta_sum = torch.zeros_like(model.eta)
-    history = {"free_energy": [], "kl": [], "nll": [], "diverged": False}
-    for epoch in range(epochs):
-        perm = torch.randperm(len(x), generator=generator) if n_batches > 1 else None
-        totals = dict.fromkeys(("free_energy", "kl", "nll"), 0.0)
-        for k in range(0, len(x), batch_size):
-            batch = slice(None) if perm is None else perm[k:k + batch_size]  # x[perm[k:k+b]]
-            terms = free_energy(model, x[batch], y[batch], n_mc, kl, kl_weight, generator)
-            optimizer.zero_grad()
-            terms["free_energy"].backward()
-            optimizer.step()
-            for key in totals:
-                totals[key] += terms[key].item() * (kl_weight if key == "kl" else 1.0)
-        for key in totals:
-            history[key].append(totals[key])
-        if not math.isfinite(totals["free_energy"]):
-            history["diverged"] = True
-            break
-        if epoch >= epochs - n_average:
-            optimizer.lr *= gamma
-            eta_sum += model.eta.detach()
-    if n_average > 0 and not history["diverged"]:
-        with torch.no_grad():
-            model.eta.copy_(eta_sum / n_average)
-    history["seconds"] = time.perf_counter() - start
-    return history
+    window = math.ceil(100 / n_batches) if window is None else window
+    check_choice("watch", watch, ("means", "free_energy"))
+    kl_weight = 1.0 / n_batches if kl_weight is None else check_positive("kl_weight", kl_weight)
+
+    def loss_terms(rows, generator):
+        terms = free_energy(model, x[rows], y[rows], n_mc, kl, kl_weight, generator)
+        return {**terms, "kl": kl_weight * terms["kl"]}
+
+    return train(loss_terms, [model.eta], len(x), epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
+                 objective="free_energy", reduction="sum", tol=tol, window=window,
+                 settle=average_last / (1 - average_last), decay="geometric",
+                 lr_final=check_positive("lr_final", lr_final), average=average_last > 0,
+                 monitor=(lambda: model.eta[0].detach().numpy()) if watch == "means" else None, name="bayes.fit")

@@ -9,113 +9,11 @@ and the prior's scale.
 from __future__ import annotations
 
 import functools
-import math
 
 import matplotlib.pyplot as plt
 import numpy as np
-import torch
 
-from torch.nn.functional import softplus
-
-from course_lib.bayes import (DTYPE, BayesianRegression, _count, _data, _positive, fit, kl_closed_form,
-                              reparametrize)
-from course_lib.nn import Optimizer, one_thread
-
-
-class CurveFit:
-    """A network fitted to 1-D data on standardised x and y; predictions in y's units."""
-
-    def __init__(self, x, y):
-        x, y = _data(x, y)
-        self.x_mean, self.x_std = x.mean().item(), x.std().item()
-        self.y_mean, self.y_std = y.mean().item(), y.std().item()
-        self.model, self.history = None, None
-
-    def scale(self, x, y=None):
-        """Standardised x (N, 1), and y (N,) when given."""
-        x = (np.asarray(x, dtype=np.float64).reshape(-1, 1) - self.x_mean) / self.x_std
-        return x if y is None else (x, (np.asarray(y, dtype=np.float64) - self.y_mean) / self.y_std)
-
-    def predict(self, x, n_samples=200, seed=0):
-        """Bayesian model: predictive (mean, std), each (N,); deterministic model: mean (N,)."""
-        if isinstance(self.model, BayesianRegression):
-            mean, std = self.model.predict(self.scale(x), n_samples, seed)
-            return self.y_mean + self.y_std * mean, self.y_std * std
-        from course_lib import nn
-
-        return self.y_mean + self.y_std * nn.predict(self.model, self.scale(x))[:, 0]
-
-
-def fit_curve(x, y, sigma2, prior_std=1.0, hidden=(32,), activation="relu", epochs=600, n_mc=4,
-              lr=0.05, seed=0):
-    """A Bayesian network y = f_theta(x) + eps on 1-D data; ``sigma2`` is in the units of y^2.
-
-    x and y are standardised first (so that the prior N(0, prior_std^2 I) means the same on
-    every data set) and sigma2 is rescaled with them; :func:`fit` does the rest.
-    """
-    curve = CurveFit(x, y)
-    xs, ys = curve.scale(x, y)
-    sigma2 = _positive("sigma2", sigma2) / curve.y_std**2
-    curve.model = BayesianRegression(1, hidden, sigma2, prior_std, activation, seed)
-    curve.history = fit(curve.model, xs, ys, epochs=epochs, lr=lr, n_mc=n_mc, seed=seed)
-    return curve
-
-
-def fit_curves(x, y, settings, hidden=(16,), activation="relu", epochs=200, n_mc=4, lr=0.08, seed=0):
-    """:func:`fit_curve` for K settings (sigma2, prior_std) at once, in one batched computation.
-
-    Adam acts elementwise, so K independent problems stacked in one eta of shape (K, 2, D) and
-    summed into one loss are K independent fits (full batch, closed-form KL, the averaging of
-    :func:`fit`); one forward pass over K * M parameter vectors costs little more than one.
-    """
-    with one_thread():
-        curves = [CurveFit(x, y) for _ in settings]
-        xs, ys = (torch.as_tensor(a) for a in curves[0].scale(x, y))
-        for curve, (sigma2, prior_std) in zip(curves, settings):
-            sigma2 = _positive("sigma2", sigma2) / curve.y_std**2
-            curve.model = BayesianRegression(1, hidden, sigma2, prior_std, activation, seed)
-        models = [curve.model for curve in curves]
-        eta = torch.nn.Parameter(torch.stack([m.eta.detach() for m in models]))  # (K, 2, D)
-        sigma2 = torch.tensor([m.sigma2 for m in models], dtype=DTYPE)  # (K,)
-        prior_std = torch.tensor([[m.prior_std] for m in models], dtype=DTYPE)  # (K, 1)
-        k_models, n_params = eta.shape[0], eta.shape[2]
-        generator = torch.Generator().manual_seed(seed)
-        optimizer = Optimizer([eta], "adam", _positive("lr", lr))
-        n_average = int(0.6 * epochs)
-        eta_sum = torch.zeros_like(eta)
-        for epoch in range(_count("epochs", epochs)):
-            xi = torch.randn(k_models, n_mc, n_params, generator=generator, dtype=DTYPE)
-            theta = reparametrize(xi, (eta[:, :1, :], eta[:, 1:, :]))  # (K, M, D)
-            f = models[0].network(xs, theta.reshape(-1, n_params)).reshape(k_models, n_mc, -1)
-            nll = ((ys - f) ** 2).sum(-1).mean(-1) / (2 * sigma2) + len(ys) / 2 * torch.log(2 * math.pi * sigma2)
-            kl = kl_closed_form(eta[:, 0], softplus(eta[:, 1]), prior_std)  # (K,)
-            optimizer.zero_grad()
-            (kl + nll).sum().backward()
-            optimizer.step()
-            if epoch >= epochs - n_average:
-                optimizer.lr *= 0.2 ** (1 / n_average)
-                eta_sum += eta.detach()
-        with torch.no_grad():
-            for k, model in enumerate(models):
-                model.eta.copy_(eta_sum[k] / max(n_average, 1) if n_average else eta[k])
-    return curves
-
-
-def fit_deterministic_curve(x, y, hidden=(32,), activation="relu", epochs=800, lr=0.02, seed=0):
-    """A deterministic network (course_lib.nn) on the same standardised data: point predictions."""
-    from course_lib import nn
-
-    curve = CurveFit(x, y)
-    xs, ys = curve.scale(x, y)
-    curve.model = nn.MLP([1, *hidden, 1], activation=activation, seed=seed)
-    curve.history = nn.fit(curve.model, xs, ys, epochs=epochs, lr=lr, seed=seed)
-    return curve
-
-
-def coverage(y, mean, std, level=0.95):
-    """Fraction of y inside the central predictive intervals mean +- z std of the given level."""
-    z = torch.distributions.Normal(0.0, 1.0).icdf(torch.tensor((1 + level) / 2)).item()
-    return float(np.mean(np.abs(np.asarray(y) - mean) <= z * np.asarray(std)))
+from course_lib.bayes_curves import CurveFit, coverage, fit_curve, fit_curves, fit_deterministic_curve  # noqa: F401
 
 
 def draw_bands(ax, x_train, y_train, x_grid, mean, std, title=""):

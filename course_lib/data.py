@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from course_lib.core import check_count
+
 
 @dataclass
 class Dataset:
@@ -45,14 +47,6 @@ class Dataset:
     @property
     def n_features(self) -> int:
         return self.x.shape[1]
-
-
-def _check_positive_int(name: str, value, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
-    return int(value)
 
 
 def penguins() -> Dataset:
@@ -129,7 +123,7 @@ def toy_curve(n_obs: int = 100, noise_std: float = 0.02, seed: int = 0) -> Datas
     eps ~ N(0, noise_std^2): a wiggly curve observed on half of the plotted interval, so that
     a Bayesian network's uncertainty can be seen to grow away from the data.
     """
-    n_obs = _check_positive_int("n_obs", n_obs)
+    n_obs = check_count("n_obs", n_obs)
     if not noise_std >= 0:
         raise ValueError(f"noise_std must be >= 0 (a standard deviation), got {noise_std}")
     rng = np.random.default_rng(seed)
@@ -240,9 +234,9 @@ def simulated_cells(n_cells: int = 800, n_genes: int = 60, n_types: int = 3,
     ``y`` is the type; ``time`` the true t_i. The waves carry most of the variance, the
     types less: PCA's leading directions follow the trajectory.
     """
-    n_cells = _check_positive_int("n_cells", n_cells, minimum=2)
-    n_types = _check_positive_int("n_types", n_types)
-    n_genes = _check_positive_int("n_genes", n_genes, minimum=2 * n_types)
+    n_cells = check_count("n_cells", n_cells, minimum=2)
+    n_types = check_count("n_types", n_types)
+    n_genes = check_count("n_genes", n_genes, minimum=2 * n_types)
     if not noise_std >= 0:
         raise ValueError(f"noise_std must be >= 0 (a standard deviation), got {noise_std}")
     rng = np.random.default_rng(seed)

@@ -13,30 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from course_lib.core import as_array, check_count, check_latent_dim, check_positive
 
-def as_matrix(x, name: str = "x") -> np.ndarray:
-    """Return ``x`` as a float64 array of shape (N_obs, n), or raise a ValueError that says why not."""
-    if isinstance(x, torch.Tensor):
-        x = x.detach().cpu().numpy()
-    try:
-        x = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be an array of numbers, got {type(x).__name__}") from exc
-    if x.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array of shape (N_obs, n), got shape {x.shape}")
-    if x.shape[0] == 0:
-        raise ValueError(f"{name} has no rows")
-    if not np.all(np.isfinite(x)):
-        raise ValueError(f"{name} contains NaN or infinite values; remove or impute them first")
-    return x
-
-
-def _check_latent_dim(latent_dim, n_features: int) -> int:
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)):
-        raise TypeError(f"latent_dim must be an integer, got {latent_dim!r}")
-    if not 1 <= latent_dim <= n_features:
-        raise ValueError(f"latent_dim must lie between 1 and n = {n_features}, got {latent_dim}")
-    return int(latent_dim)
+as_matrix = as_array  # the name chapter 1 and the figure modules use: one converter, in core
 
 
 # ---------------------------------------------------------------------------------------
@@ -90,8 +69,7 @@ def fit_softmax_regression(x, labels, epochs: int = 500, lr: float = 0.5, seed: 
     labels = np.asarray(labels)
     if labels.shape != (len(x),) or not np.issubdtype(labels.dtype, np.integer):
         raise ValueError(f"labels must be integers of shape ({len(x)},), got {labels.dtype} {labels.shape}")
-    if lr <= 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
+    lr, epochs = check_positive("lr", lr, "a learning rate"), check_count("epochs", epochs)
     n_classes = int(labels.max()) + 1
     gen = torch.Generator().manual_seed(seed)
     linear = torch.nn.Linear(x.shape[1], n_classes).double()
@@ -151,7 +129,7 @@ class PCA:
 def pca(x, latent_dim: int) -> PCA:
     """Fit PCA: the m leading eigenvectors of the covariance of ``x`` (1/N_obs normalisation)."""
     x = as_matrix(x)
-    latent_dim = _check_latent_dim(latent_dim, x.shape[1])
+    latent_dim = check_latent_dim(latent_dim, x.shape[1], full=True)  # m = n: the full rotation
     mean = x.mean(axis=0)
     covariance = (x - mean).T @ (x - mean) / len(x)
     eigenvalues, eigenvectors = np.linalg.eigh(covariance)  # increasing order

@@ -19,23 +19,13 @@ import matplotlib.ticker
 import numpy as np
 
 from course_lib import data
+from course_lib.core import check_count, check_positive
+from course_lib.training import OPTIMIZERS
 
 # A run whose loss exceeds this multiple of its initial loss is stopped and flagged diverged:
 # the iterates are then still finite, so nothing overflows and the figure can be drawn.
 DIVERGENCE_FACTOR = 1e6
-METHODS = ("gd", "momentum", "nesterov", "adam")
-
-
-def _check_lr(lr):
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr!r}")
-    return float(lr)
-
-
-def _check_count(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+METHODS = OPTIMIZERS  # the update rules of training.Optimizer, here on a numpy quadratic
 
 
 @dataclass
@@ -115,10 +105,10 @@ def sgd(problem: LeastSquares, theta, lr: float, batch_size: int, epochs: int, s
     the first epoch and after each one, "diverged" (bool: loss above DIVERGENCE_FACTOR times
     the initial loss, or not finite; the run stops there).
     """
-    lr = _check_lr(lr)
-    epochs = _check_count("epochs", epochs)
+    lr = check_positive("lr", lr, "a learning rate")
+    epochs = check_count("epochs", epochs)
     n_obs = len(problem.y)
-    batch_size = _check_count("batch_size", batch_size)
+    batch_size = check_count("batch_size", batch_size)
     if batch_size > n_obs:
         raise ValueError(f"batch_size must be at most N_obs = {n_obs}, got {batch_size}")
     if not lr_decay >= 0:
@@ -127,10 +117,10 @@ def sgd(problem: LeastSquares, theta, lr: float, batch_size: int, epochs: int, s
     theta = np.array(theta, dtype=np.float64)
     path, losses = [theta.copy()], [float(problem.loss(theta))]
     for epoch in range(epochs):
-        rho = lr / (1.0 + lr_decay * epoch)
+        lr_epoch = lr / (1.0 + lr_decay * epoch)  # rho_e
         perm = rng.permutation(n_obs)  # split the training set at random ...
         for k in range(0, n_obs, batch_size):  # ... into N_B batches of size b
-            theta = theta - rho * problem.gradient(theta, rows=perm[k:k + batch_size])
+            theta = theta - lr_epoch * problem.gradient(theta, rows=perm[k:k + batch_size])
             path.append(theta.copy())
         losses.append(float(problem.loss(theta)))
         if not losses[-1] <= DIVERGENCE_FACTOR * losses[0]:  # also catches NaN
@@ -150,8 +140,8 @@ def optimize(problem: LeastSquares, theta, method: str, lr: float, n_steps: int,
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    lr = _check_lr(lr)
-    n_steps = _check_count("n_steps", n_steps)
+    lr = check_positive("lr", lr, "a learning rate")
+    n_steps = check_count("n_steps", n_steps)
     if not 0 <= momentum < 1:
         raise ValueError(f"momentum must lie in [0, 1), got {momentum}")
     theta = np.array(theta, dtype=np.float64)

@@ -6,6 +6,7 @@ Importing this module changes nothing: a notebook calls :func:`use_style` once.
 from __future__ import annotations
 
 import io
+import warnings
 
 # Colour-blind-safe palette (Okabe & Ito 2008), used for classes and curves in every chapter.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -95,6 +96,9 @@ def use_style() -> None:
     if shell is not None:
         formatter = shell.display_formatter.formatters["image/png"]
         formatter.for_type(matplotlib.figure.Figure, _png_with_description)
+    # matplotlib warns when placing a legend at loc="best" took over a second: a matter of
+    # the machine's load, not of the figure, and a build on a busy machine must not fail on it.
+    warnings.filterwarnings("ignore", message='Creating legend with loc="best" can be slow')
     matplotlib.rcParams.update(
         {
             "figure.figsize": (7.0, 3.6),

@@ -23,33 +23,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from course_lib.linear import as_matrix, pca
-from course_lib.nn import MLP, Optimizer, one_thread
+from course_lib.core import (LOG_2PI, as_array, as_tensor, check_count, check_latent_dim, check_positive,
+                             gaussian_kl, gaussian_log_likelihood)
+from course_lib.linear import pca
+from course_lib.nn import MLP
+from course_lib.training import one_thread, train
 
-LOG_2PI = math.log(2.0 * math.pi)
+__all__ = ["PPCA", "ppca", "VAE", "fit", "kl_to_standard_normal", "gaussian_log_likelihood", "DTYPE"]
 DTYPE = torch.float32  # the networks' dtype (see the module docstring)
-
-
-def _check_latent_dim(latent_dim, n_features: int) -> int:
-    if isinstance(latent_dim, bool) or not isinstance(latent_dim, (int, np.integer)):
-        raise TypeError(f"latent_dim must be an integer, got {latent_dim!r}")
-    if not 1 <= latent_dim < n_features:
-        raise ValueError(f"latent_dim must satisfy 1 <= m < n = {n_features}, got {latent_dim}")
-    return int(latent_dim)
-
-
-def _check_positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
-def as_tensor(x, n_features: int | None = None, name: str = "x") -> torch.Tensor:
-    """``x`` (numpy or tensor, any real dtype) as a float32 tensor (N_obs, n), checked."""
-    x = as_matrix(x, name)  # 2-D, finite, float64, or a clear ValueError / TypeError
-    if n_features is not None and x.shape[1] != n_features:
-        raise ValueError(f"{name} must have n = {n_features} columns, got shape {x.shape}")
-    return torch.from_numpy(x).to(DTYPE)
 
 
 # ---------------------------------------------------------------------------------------
@@ -70,9 +51,7 @@ class PPCA:
 
     def log_likelihood(self, x) -> float:
         """(1/N) sum_i log N_n(x_i; mean, C), in nats (exact, Cholesky of C)."""
-        x = as_matrix(x)
-        if x.shape[1] != len(self.mean):
-            raise ValueError(f"x must have n = {len(self.mean)} columns, got shape {x.shape}")
+        x = as_array(x, "x", len(self.mean))
         chol = np.linalg.cholesky(self.covariance)
         u = np.linalg.solve(chol, (x - self.mean).T)  # C^{-1/2}(x - mean), shape (n, N)
         log_det = 2.0 * np.log(np.diag(chol)).sum()
@@ -86,9 +65,9 @@ def ppca(x, latent_dim: int) -> PPCA:
     eigenvalues with eigenvectors U: sigma2 = mean(lambda_{m+1..n}) and
     W = U_m (Lambda_m - sigma2 I_m)^{1/2} (the rotation R = I).
     """
-    x = as_matrix(x)
+    x = as_array(x)
     n_obs, n_features = x.shape
-    latent_dim = _check_latent_dim(latent_dim, n_features)
+    latent_dim = check_latent_dim(latent_dim, n_features)
     if n_obs < 2:
         raise ValueError(f"ppca needs at least 2 rows to estimate a covariance, got {n_obs}")
     principal = pca(x, latent_dim)  # U_m = principal.P, lambda = principal.variances (decreasing)
@@ -103,16 +82,13 @@ def ppca(x, latent_dim: int) -> PPCA:
 # The two terms of the ELBO
 # ---------------------------------------------------------------------------------------
 def kl_to_standard_normal(z_mean: torch.Tensor, z_std: torch.Tensor) -> torch.Tensor:
-    """KL(N(z_mean, diag z_std^2) || N_m(0, I_m)), one value per row: shape (N_obs,)."""
-    # Kingma & Welling 2014, appendix B: -KL = 1/2 sum_j (1 + log h_j^2 - g_j^2 - h_j^2)
-    return 0.5 * (z_mean**2 + z_std**2 - 1.0 - 2.0 * torch.log(z_std)).sum(dim=-1)
+    """KL(N(z_mean, diag z_std^2) || N_m(0, I_m)), one value per row: shape (N_obs,).
 
-
-def gaussian_log_likelihood(x: torch.Tensor, x_mean: torch.Tensor, sigma2) -> torch.Tensor:
-    """log N_n(x; x_mean, sigma2 I_n) = -||x - x_mean||^2/(2 sigma2) - (n/2) log(2 pi sigma2), per row."""
-    sigma2 = torch.as_tensor(sigma2, dtype=x.dtype)
-    n = x.shape[-1]
-    return -((x - x_mean) ** 2).sum(dim=-1) / (2.0 * sigma2) - 0.5 * n * (LOG_2PI + torch.log(sigma2))
+    -KL = 1/2 sum_j (1 + log h_j^2 - g_j^2 - h_j^2) (Kingma & Welling 2014, appendix B),
+    written once in :func:`course_lib.core.gaussian_kl`. The reconstruction term log p(x | z)
+    is :func:`course_lib.core.gaussian_log_likelihood`, imported here as ``gaussian_log_likelihood``.
+    """
+    return gaussian_kl(z_mean, z_std)
 
 
 # ---------------------------------------------------------------------------------------
@@ -144,18 +120,17 @@ class VAE(nn.Module):
     def __init__(self, n_features: int, latent_dim: int, hidden=(64,), sigma2: float | None = 0.1,
                  activation: str = "tanh", seed: int = 0, learn_sigma2: bool = False):
         super().__init__()
-        n_features = _check_positive_int("n_features", n_features)
-        self.n_features, self.latent_dim = n_features, _check_latent_dim(latent_dim, n_features)
-        self.hidden = tuple(_check_positive_int("hidden sizes", k) for k in hidden)
+        n_features = check_count("n_features", n_features)
+        self.n_features, self.latent_dim = n_features, check_latent_dim(latent_dim, n_features)
+        self.hidden = tuple(check_count("each hidden size", k) for k in hidden)
         self.learn_sigma2 = sigma2 is None or bool(learn_sigma2)
-        if sigma2 is not None and not (isinstance(sigma2, (int, float, np.floating)) and not isinstance(sigma2, bool)
-                                       and sigma2 > 0 and math.isfinite(sigma2)):
-            raise ValueError(f"sigma2 (a variance) must be a finite number > 0 or None (learned), got {sigma2!r}")
+        if sigma2 is not None:
+            check_positive("sigma2", sigma2, "a variance (or None: learned)")
         width = self.hidden[-1] if self.hidden else n_features
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            # g_1 = h_1: the shared layers (identity for the linear VAE)
-            self.encoder = (MLP([n_features, *self.hidden], activation, output_activation=activation)
+            # g_1 = h_1: the encoder's shared layers (identity for the linear VAE)
+            self.shared_layers = (MLP([n_features, *self.hidden], activation, output_activation=activation)
                             if self.hidden else nn.Identity())
             self.z_mean_head = nn.Linear(width, self.latent_dim)  # g_2
             self.z_logvar_head = nn.Linear(width, self.latent_dim)  # h_2, as log h^2
@@ -174,7 +149,7 @@ class VAE(nn.Module):
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """q_x: z_mean = g(x) and z_std = h(x), each of shape (N_obs, m)."""
-        shared = self.encoder(x)
+        shared = self.shared_layers(x)
         return self.z_mean_head(shared), torch.exp(0.5 * self.z_logvar_head(shared))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
@@ -208,8 +183,8 @@ class VAE(nn.Module):
         "mc_stderr"} of floats; mc_stderr is the Monte Carlo standard error of the estimate
         (from the spread of the draws within each row; nan when n_samples = 1).
         """
-        x = as_tensor(x, self.n_features)
-        n_samples = _check_positive_int("n_samples", n_samples)
+        x = as_tensor(x, n_features=self.n_features)
+        n_samples = check_count("n_samples", n_samples)
         with torch.no_grad(), one_thread():
             xi = self._noise((n_samples, len(x), self.latent_dim), seed)
             z_mean, z_std = self.encode(x)
@@ -229,8 +204,8 @@ class VAE(nn.Module):
         log p(x) ~ log (1/K) sum_k p(x | z_k) p(z_k) / q_x(z_k), z_k ~ q_x, K = n_samples:
         its expectation is >= the ELBO and increases to log p(x) with K.
         """
-        x = as_tensor(x, self.n_features)
-        n_samples = _check_positive_int("n_samples", n_samples)
+        x = as_tensor(x, n_features=self.n_features)
+        n_samples = check_count("n_samples", n_samples)
         generator = torch.Generator().manual_seed(seed)
         log_weights = []
         with torch.no_grad(), one_thread():
@@ -239,8 +214,9 @@ class VAE(nn.Module):
                 k = min(chunk, n_samples - start)
                 xi = torch.randn((k, len(x), self.latent_dim), generator=generator, dtype=DTYPE)
                 z = z_mean + z_std * xi
-                log_pz = -0.5 * (z**2 + LOG_2PI).sum(dim=-1)
-                log_qz = -0.5 * (xi**2 + LOG_2PI).sum(dim=-1) - torch.log(z_std).sum(dim=-1)
+                log_pz = gaussian_log_likelihood(z, 0.0, 1.0)  # log N_m(z; 0, I)
+                # log q_x(z) = log N_m(xi; 0, I) - sum_j log h_j (change of variables z = g + h xi)
+                log_qz = gaussian_log_likelihood(xi, 0.0, 1.0) - torch.log(z_std).sum(dim=-1)
                 log_px_z = gaussian_log_likelihood(x, self.decode(z), torch.exp(self.noise_logvar))
                 log_weights.append(log_px_z + log_pz - log_qz)  # (k, N)
             log_weights = torch.cat(log_weights).double()
@@ -248,7 +224,7 @@ class VAE(nn.Module):
 
     def sample(self, n_obs: int, seed: int = 0, noise: bool = False) -> np.ndarray:
         """New data: d(z) with z ~ N(0, I_m) (plus eps ~ N(0, sigma2 I) if ``noise``), (n_obs, n)."""
-        n_obs = _check_positive_int("n_obs", n_obs)
+        n_obs = check_count("n_obs", n_obs)
         generator = torch.Generator().manual_seed(seed)
         with torch.no_grad():
             z = torch.randn((n_obs, self.latent_dim), generator=generator, dtype=DTYPE)
@@ -260,79 +236,53 @@ class VAE(nn.Module):
     def transform(self, x) -> tuple[np.ndarray, np.ndarray]:
         """Posterior means and standard deviations (z_mean, z_std) as arrays, each (N_obs, m)."""
         with torch.no_grad():
-            z_mean, z_std = self.encode(as_tensor(x, self.n_features))
+            z_mean, z_std = self.encode(as_tensor(x, n_features=self.n_features))
         return z_mean.numpy(), z_std.numpy()
 
     def reconstruct(self, x) -> np.ndarray:
         """x_hat = d(g(x)), the decoded posterior mean, shape (N_obs, n)."""
         with torch.no_grad():
-            return self.decode(self.encode(as_tensor(x, self.n_features))[0]).numpy()
+            return self.decode(self.encode(as_tensor(x, n_features=self.n_features))[0]).numpy()
 
     def kl_per_dimension(self, x) -> np.ndarray:
         """Mean over rows of the KL of each latent coordinate, shape (m,): ~0 means collapsed."""
-        z_mean, z_std = self.transform(x)
-        return 0.5 * (z_mean**2 + z_std**2 - 1.0 - 2.0 * np.log(z_std)).mean(axis=0)
+        with torch.no_grad():
+            z_mean, z_std = self.encode(as_tensor(x, n_features=self.n_features))
+            return gaussian_kl(z_mean, z_std, dim=None).mean(dim=0).numpy()
 
 
 def fit(model: VAE, x, epochs: int = 1000, lr: float = 2e-2, batch_size: int | None = None,
-        seed: int = 0) -> dict:
+        seed: int = 0, tol: float | None = 1e-3, window: int | None = None) -> dict:
     """Maximise the ELBO of ``model`` on ``x`` with Adam (loss = -elbo), in place.
 
     Each epoch shuffles the rows, takes one step per batch of ``batch_size`` rows (None: one
-    full batch) with one draw of xi per row. The learning rate stays at ``lr`` for the first
-    half of the steps, then decays linearly to 0: the one-draw gradient is noisy, and a
-    vanishing step lets the parameters settle instead of wandering around the optimum.
-    The defaults (1000 full-batch epochs, lr = 0.02) bring a linear VAE on standardised
-    data within 0.05 nats of the exact pPCA log-likelihood; Adam moves each parameter by
-    about ``lr`` per step, and log-variances must travel a few units from their start at 0.
+    full batch) with one draw of xi per row (:func:`course_lib.training.train`). The learning rate
+    stays at ``lr`` until the mean ELBO over the last ``window`` epochs (None: epochs / 20, at
+    least 5) changes by a relative ``tol`` or less from the window before; then it decays
+    linearly to 0 over as many epochs again: the one-draw gradient is noisy, and a vanishing
+    step lets the parameters settle instead of wandering around the optimum. ``epochs`` is the
+    maximum (half of it at constant lr); a fit that has not met the criterion by then warns.
+    The defaults bring a linear VAE on standardised data within 0.05 nats of the exact pPCA
+    log-likelihood; Adam moves each parameter by about ``lr`` per step, and log-variances
+    must travel a few units from their start at 0.
 
     Returns
     -------
-    dict with per-epoch lists "elbo", "reconstruction", "kl" (means over rows of the
-    one-draw estimates seen during that epoch), and "diverged" (True if the ELBO became
-    inf or NaN; training stops there).
+    dict with per-epoch lists "loss" (= -elbo), "elbo", "reconstruction", "kl" (means over rows
+    of the one-draw estimates seen during that epoch), and "epochs", "converged",
+    "stop_reason", "diverged", "seconds" (see :func:`course_lib.training.train`).
     """
     if not isinstance(model, VAE):
         raise TypeError(f"model must be a course_lib.vae.VAE, got {type(model).__name__}")
-    x = as_tensor(x, model.n_features)
-    epochs = _check_positive_int("epochs", epochs)
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise ValueError(f"lr must be > 0, got {lr!r}")
-    n_obs = len(x)
-    batch_size = n_obs if batch_size is None else batch_size
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or not 1 <= batch_size <= n_obs:
-        raise ValueError(f"batch_size must be an integer in 1..N_obs = {n_obs} or None, got {batch_size!r}")
-    generator = torch.Generator().manual_seed(seed)
-    n_steps = epochs * math.ceil(n_obs / batch_size)
-    lrs = lr * np.minimum(1.0, 2.0 * (1.0 - np.arange(n_steps) / n_steps))  # flat, then linear to 0
-    history = {"elbo": [], "reconstruction": [], "kl": [], "diverged": False}
-    with one_thread():
-        _train(model, x, Optimizer(model.parameters(), "adam", lr), iter(lrs.tolist()), epochs, batch_size,
-               generator, history)
-    return history
+    x = as_tensor(x, n_features=model.n_features)
+    epochs = check_count("epochs", epochs)
 
+    def loss_terms(rows, generator):
+        batch = x[rows]
+        xi = torch.randn((1, len(batch), model.latent_dim), generator=generator, dtype=DTYPE)
+        reconstruction, kl = model.elbo_terms(batch, xi)
+        elbo = (reconstruction - kl).mean()
+        return {"loss": -elbo, "elbo": elbo, "reconstruction": reconstruction.mean(), "kl": kl.mean()}
 
-def _train(model, x, optimizer, lrs, epochs, batch_size, generator, history) -> None:
-    n_obs = len(x)
-    for _ in range(epochs):
-        perm = torch.randperm(n_obs, generator=generator)
-        totals = torch.zeros(2, dtype=torch.float64)
-        for k in range(0, n_obs, batch_size):
-            batch = x[perm[k:k + batch_size]]
-            xi = torch.randn((1, len(batch), model.latent_dim), generator=generator, dtype=DTYPE)
-            reconstruction, kl = model.elbo_terms(batch, xi)
-            loss = -(reconstruction - kl).mean()  # we minimise -elbo
-            model.zero_grad()
-            loss.backward()
-            optimizer.lr = next(lrs)
-            optimizer.step()
-            with torch.no_grad():
-                totals[0] += reconstruction.sum()
-                totals[1] += kl.sum()
-        reconstruction, kl = (totals / n_obs).tolist()
-        history["reconstruction"].append(reconstruction)
-        history["kl"].append(kl)
-        history["elbo"].append(reconstruction - kl)
-        if not math.isfinite(reconstruction - kl):
-            history["diverged"] = True
-            break
+    return train(loss_terms, model.parameters(), len(x), epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
+                 tol=tol, window=window or max(5, epochs // 20), settle=1.0, decay="linear", name="vae.fit")

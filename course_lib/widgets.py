@@ -320,8 +320,12 @@ def gaussian_nll(residual, sigma2: float):
 
     if not sigma2 > 0:
         raise ValueError(f"sigma2 is a variance and must be > 0, got {sigma2}")
-    residual = np.asarray(residual, dtype=np.float64)
-    return residual**2 / (2 * sigma2) + 0.5 * np.log(2 * np.pi * sigma2)
+    import torch
+
+    from course_lib.core import gaussian_log_likelihood
+
+    residual = torch.as_tensor(np.asarray(residual, dtype=np.float64))[..., None]  # one variable: n = 1
+    return -gaussian_log_likelihood(residual, 0.0, sigma2).numpy()
 
 
 def gaussian_nll_explorer() -> Explorer:

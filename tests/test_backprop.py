@@ -130,9 +130,9 @@ def test_errors_say_what_is_wrong():
         bp.gradients([weights[0].T, weights[1]], biases, x, y)
     with pytest.raises(ValueError, match=r"biases\[1\] must have shape \(2,\)"):
         bp.gradients(weights, [biases[0], np.zeros(3)], x, y)
-    with pytest.raises(ValueError, match=r"y must have shape \(N_obs, n_L\) = \(15, 2\)"):
+    with pytest.raises(ValueError, match=r"y must have shape \(N_obs, n_\{L\+1\}\) = \(15, 2\)"):
         bp.gradients(weights, biases, x, y[:, :1])
-    with pytest.raises(ValueError, match="x must be 2-D"):
+    with pytest.raises(ValueError, match="x must be a 2-D array"):
         bp.forward(weights, biases, x[0])
     with pytest.raises(ValueError, match="same length"):
         bp.gradients(weights, biases[:1], x, y)

@@ -1,4 +1,4 @@
-"""The checks of 03_5 and 03_6 accept right answers and reject typical wrong ones with a hint."""
+"""The checks of 03_5, 03_5b and 03_6 accept right answers and reject typical wrong ones with a hint."""
 
 import math
 
@@ -25,6 +25,10 @@ def epoch_losses(kl, nll, batch_size):
     return np.array([kl / n_batches + nll[k:k + batch_size].sum() for k in range(0, len(nll), batch_size)])
 
 
+def kl_gaussian(mean, std, prior_std=1.0):
+    return np.log(prior_std / std) + (std**2 + mean**2) / (2 * prior_std**2) - 0.5
+
+
 def mean_field_std(x, sigma2, prior_std=1.0):
     a = np.hstack([x, np.ones((len(x), 1))])
     precision = a.T @ a / sigma2 + np.eye(a.shape[1]) / prior_std**2
@@ -45,7 +49,8 @@ def interval_coverage(y, mean, std):
     return np.mean(np.abs(y - mean) <= 1.96 * std)
 
 
-RIGHT = {"free_energy_mc": free_energy_mc, "epoch_losses": epoch_losses, "mean_field_std": mean_field_std,
+RIGHT = {"free_energy_mc": free_energy_mc, "epoch_losses": epoch_losses, "kl_gaussian": kl_gaussian,
+         "mean_field_std": mean_field_std,
          "predictive_moments": predictive_moments, "linear_predictive_std": linear_predictive_std,
          "interval_coverage": interval_coverage}
 
@@ -92,6 +97,18 @@ WRONG = [
     ("epoch_losses", lambda kl, nll, b: np.array([kl / b + nll[k:k + b].sum() for k in range(0, len(nll), b)]),
      "batch size b"),
     ("epoch_losses", lambda kl, nll, b: np.array([kl + nll.sum()]), "shape"),
+    # kl_gaussian: reversed KL, no mean term, no -1/2, sign of the log, std for variance, a tensor of
+    # the summed KL where one value per weight is asked
+    ("kl_gaussian", lambda m, s, prior_std=1.0:
+        np.log(s / prior_std) + (prior_std**2 + m**2) / (2 * s**2) - 0.5, "the other way round"),
+    ("kl_gaussian", lambda m, s, prior_std=1.0: kl_gaussian(m, s, prior_std) - m**2 / (2 * prior_std**2),
+     "mean's term is missing"),
+    ("kl_gaussian", lambda m, s, prior_std=1.0: kl_gaussian(m, s, prior_std) + 0.5, "-1/2 is missing"),
+    ("kl_gaussian", lambda m, s, prior_std=1.0: kl_gaussian(m, s, prior_std) - 2 * np.log(prior_std / s),
+     "sign on the log"),
+    ("kl_gaussian", lambda m, s, prior_std=1.0: kl_gaussian(m, s, prior_std) + (s - s**2) / (2 * prior_std**2),
+     "variance std^2"),
+    ("kl_gaussian", lambda m, s, prior_std=1.0: kl_gaussian(m, s, prior_std).sum(), "shape"),
     # mean_field_std: exact marginal, no intercept, variance instead of std
     ("mean_field_std", lambda x, s2, prior_std=1.0: np.sqrt(np.diag(np.linalg.inv(
         np.hstack([x, np.ones((len(x), 1))]).T @ np.hstack([x, np.ones((len(x), 1))]) / s2
@@ -116,6 +133,18 @@ WRONG = [
     ("interval_coverage", lambda y, m, s: np.mean(np.abs(y - m) <= s), "68 %"),
     ("interval_coverage", lambda y, m, s: np.sum(np.abs(y - m) <= 1.96 * s), "a count"),
 ]
+
+
+def test_kl_gaussian_reference_is_the_closed_form_and_a_monte_carlo_estimate():
+    # the check's reference (torch.distributions) against the formula and against sampling
+    from course_lib.checks.bayes import _kl_gaussian
+
+    mean, std, prior_std = np.array([0.3, -1.2]), np.array([0.4, 1.5]), 0.7
+    assert np.allclose(_kl_gaussian(mean, std, prior_std).numpy(), kl_gaussian(mean, std, prior_std))
+    rng = np.random.default_rng(0)
+    theta = mean + std * rng.normal(size=(400_000, 2))
+    log_ratio = (np.log(prior_std / std) - (theta - mean) ** 2 / (2 * std**2) + theta**2 / (2 * prior_std**2))
+    assert np.allclose(log_ratio.mean(0), kl_gaussian(mean, std, prior_std), atol=0.02)
 
 
 def _kl(eta, prior_std):

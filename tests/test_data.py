@@ -49,7 +49,7 @@ def test_standardize_uses_training_statistics_only():
 @pytest.mark.parametrize("call, error, match", [
     (lambda: data.load("iris"), ValueError, "unknown data set 'iris'.*penguins"),
     (lambda: data.toy_curve(-5), ValueError, "n_obs must be an integer >= 1"),
-    (lambda: data.toy_curve(2.5), TypeError, "n_obs must be an integer"),
+    (lambda: data.toy_curve(2.5), ValueError, "n_obs must be an integer"),
     (lambda: data.split(np.zeros(4), np.zeros(5)), ValueError, "same number of rows"),
     (lambda: data.split(np.zeros(4), test_fraction=1.5), ValueError, "strictly between 0 and 1"),
     (lambda: data.standardize(np.zeros((3, 2)), np.zeros((3, 4))), ValueError, "same number of columns"),

@@ -48,5 +48,5 @@ def test_bad_arguments_are_rejected():
         data.simulated_cells(noise_std=-1.0)
     with pytest.raises(ValueError, match="n_genes must be an integer >= 6"):
         data.simulated_cells(n_genes=5, n_types=3)
-    with pytest.raises(TypeError, match="n_cells must be an integer"):
+    with pytest.raises(ValueError, match="n_cells must be an integer"):
         data.simulated_cells(n_cells=10.5)

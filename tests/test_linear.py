@@ -61,8 +61,8 @@ def test_principal_angles_of_known_planes():
 
 @pytest.mark.parametrize("call, error, match", [
     (lambda: linear.pca(np.zeros(5), 1), ValueError, r"2-D array of shape \(N_obs, n\)"),
-    (lambda: linear.pca(np.zeros((5, 3)), 4), ValueError, "latent_dim must lie between 1 and n = 3"),
-    (lambda: linear.pca(np.zeros((5, 3)), 0), ValueError, "latent_dim must lie between 1 and n = 3"),
+    (lambda: linear.pca(np.zeros((5, 3)), 4), ValueError, "1 <= m <= n = 3"),
+    (lambda: linear.pca(np.zeros((5, 3)), 0), ValueError, "1 <= m <= n = 3"),
     (lambda: linear.pca(np.full((2, 2), np.nan), 1), ValueError, "NaN"),
     (lambda: linear.fit_linear_regression(np.zeros((5, 2)), np.zeros(4)), ValueError, "5 rows but y has 4"),
     (lambda: linear.fit_softmax_regression(np.zeros((4, 2)), np.zeros(4, dtype=int), lr=-1), ValueError, "lr must be > 0"),

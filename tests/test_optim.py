@@ -186,13 +186,13 @@ def test_draw_trajectories(problem):
 
 
 def test_errors_say_what_is_allowed(problem):
-    with pytest.raises(ValueError, match="lr must be > 0, got -0.1"):
+    with pytest.raises(ValueError, match=r"lr must be > 0 \(a learning rate\), got -0.1"):
         optim.sgd(problem, optim.THETA_START, lr=-0.1, batch_size=16, epochs=1)
     with pytest.raises(ValueError, match="lr must be > 0"):
         optim.optimize(problem, optim.THETA_START, "gd", 0.0, 5)
     with pytest.raises(ValueError, match="batch_size must be at most N_obs"):
         optim.sgd(problem, optim.THETA_START, lr=0.1, batch_size=10_000, epochs=1)
-    with pytest.raises(ValueError, match="epochs must be a positive integer"):
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
         optim.sgd(problem, optim.THETA_START, lr=0.1, batch_size=16, epochs=0)
     with pytest.raises(ValueError, match="lr_decay must be >= 0"):
         optim.sgd(problem, optim.THETA_START, lr=0.1, batch_size=16, epochs=1, lr_decay=-1)

@@ -2,13 +2,13 @@
 
 Each check runs your function on several inputs against the reference implementation of
 ``course_lib`` and explains the first difference it finds (see ``_core.check_function``).
-The checks of each chapter live in one module (``basics``, ``nn``, ``vae``, ``bayes``);
+The checks of each chapter live in one module (``basics``, ``nn``, ``vae``, ``biology``, ``bayes``);
 this package gathers the names listed in each module's ``__all__``.
 """
 
 from importlib import import_module
 
-_TOPICS = ("basics", "nn", "vae", "bayes")
+_TOPICS = ("basics", "nn", "vae", "biology", "bayes")
 
 __all__: list[str] = []
 for _topic in _TOPICS:

@@ -1,4 +1,4 @@
-"""Checks of the exercises of 03_5 (variational Bayes) and 03_6 (a Bayesian neural network)."""
+"""Checks of the exercises of 03_5 (variational Bayes), 03_5b (the exact check) and 03_6 (a Bayesian network)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import numpy as np
 import torch
 from torch.nn.functional import softplus
 
-from course_lib import bayes, bayes_figures
+from course_lib import bayes, bayes_curves
 from course_lib.checks._core import Case, check_function
 
 __all__ = [
-    "free_energy_mc", "epoch_losses", "mean_field_std",            # 3.5 variational Bayes
+    "free_energy_mc", "epoch_losses", "kl_gaussian",               # 3.5 variational Bayes
+    "mean_field_std",                                              # 3.5b the exact check
     "predictive_moments", "linear_predictive_std", "interval_coverage",  # 3.6 Bayesian network
 ]
 
@@ -112,6 +113,43 @@ def epoch_losses(student) -> None:
                    what="KL / N_B + sum of the batch's -log l_i; they add up to F", hints=hints)
 
 
+def _kl_gaussian(mean, std, prior_std=1.0):
+    """Reference: KL(N(mean, std^2) || N(0, prior_std^2)) per element, by torch.distributions."""
+    mean, std = torch.as_tensor(mean, dtype=torch.float64), torch.as_tensor(std, dtype=torch.float64)
+    q = torch.distributions.Normal(mean, std)
+    prior = torch.distributions.Normal(torch.zeros_like(mean), torch.full_like(mean, float(prior_std)))
+    return torch.distributions.kl_divergence(q, prior)
+
+
+def kl_gaussian(student) -> None:
+    """Check ``student(mean, std, prior_std)`` = log(prior_std / std) + (std^2 + mean^2) / (2 prior_std^2) - 1/2."""
+    rng = np.random.default_rng(9)
+    cases = [Case((np.array([0.0, 0.0]), np.array([1.0, 0.5])), {"prior_std": 1.0},
+                  description="mean 0: only the spread counts"),
+             Case((rng.normal(size=5), rng.uniform(0.05, 2.0, 5)), {"prior_std": 1.0}, description="5 weights"),
+             Case((rng.normal(size=(2, 3)), rng.uniform(0.05, 2.0, (2, 3))), {"prior_std": 0.5},
+                  description="shape (2, 3), prior_std=0.5"),
+             Case((rng.normal(size=4), rng.uniform(0.05, 2.0, 4)), {"prior_std": 3.0}, description="prior_std=3")]
+    hints = {
+        "KL(pi, q), the divergence the other way round: the expectation is under q":
+            lambda m, s, prior_std=1.0: np.log(s / prior_std) + (prior_std**2 + m**2) / (2 * s**2) - 0.5,
+        "the mean's term is missing: E_q theta^2 = s^2 + mean^2":
+            lambda m, s, prior_std=1.0: np.log(prior_std / s) + s**2 / (2 * prior_std**2) - 0.5,
+        "the constant -1/2 is missing: E_q (theta - mean)^2 / (2 s^2) = 1/2":
+            lambda m, s, prior_std=1.0: np.log(prior_std / s) + (s**2 + m**2) / (2 * prior_std**2),
+        "a wrong sign on the log: it is log(prior_std / std)":
+            lambda m, s, prior_std=1.0: np.log(s / prior_std) + (s**2 + m**2) / (2 * prior_std**2) - 0.5,
+        "std where the variance std^2 is needed":
+            lambda m, s, prior_std=1.0: np.log(prior_std / s) + (s + m**2) / (2 * prior_std**2) - 0.5,
+        "prior_std where its square is needed in the denominator":
+            lambda m, s, prior_std=1.0: np.log(prior_std / s) + (s**2 + m**2) / (2 * prior_std) - 0.5,
+    }
+    check_function(student, _kl_gaussian, cases, name="kl_gaussian",
+                   what="log(prior_std / std) + (std^2 + mean^2) / (2 prior_std^2) - 1/2, element by element",
+                   hints=hints)
+
+
+# --- 3.5b the exact check --------------------------------------------------------------------
 def _mean_field_std(x, sigma2, prior_std=1.0):
     """Reference: 1 / sqrt(diag Lambda), Lambda = A'A / sigma2 + I / prior_std^2, A = [x, 1]."""
     x = np.asarray(x, dtype=np.float64)
@@ -208,11 +246,11 @@ def interval_coverage(student) -> None:
              Case((rng.normal(size=50) + 5.0, np.full(50, 5.0), np.full(50, 0.5)), description="too narrow intervals")]
     hints = {
         "the fraction OUTSIDE the intervals":
-            lambda y, m, s: 1 - bayes_figures.coverage(y, m, s),
+            lambda y, m, s: 1 - bayes_curves.coverage(y, m, s),
         "mean +- 1 std, a 68 % interval: use 1.96 std":
-            lambda y, m, s: bayes_figures.coverage(y, m, s, level=0.6827),
+            lambda y, m, s: bayes_curves.coverage(y, m, s, level=0.6827),
         "a count, not a fraction":
-            lambda y, m, s: len(y) * bayes_figures.coverage(y, m, s),
+            lambda y, m, s: len(y) * bayes_curves.coverage(y, m, s),
     }
-    check_function(student, bayes_figures.coverage, cases, name="interval_coverage",
+    check_function(student, bayes_curves.coverage, cases, name="interval_coverage",
                    what="fraction of y with |y - mean| <= 1.96 std", hints=hints, rtol=1e-9, atol=1e-9)

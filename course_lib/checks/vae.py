@@ -149,7 +149,7 @@ def ppca_covariance(student) -> None:
 
     hints = {"np.cov divides by N - 1; the maximum likelihood uses 1/N (bias=True)": unbiased,
              "W = U_m Lambda_m^{1/2}: subtract sigma2 from the eigenvalues, (Lambda_m - sigma2 I)^{1/2}": no_subtraction,
-             "sigma2 is the mean of the discarded eigenvalues only (j > m)":
+             "sigma2 averaged over all n eigenvalues: average only the discarded ones, j > m":
                  lambda x, m: _with_sigma2(x, m, np.linalg.eigvalsh(np.cov(x.T, bias=True)).mean())}
     check_function(student, _ppca_covariance, cases, name="ppca_covariance",
                    what="sigma2 = mean(lambda_{m+1..n}), W = U_m (Lambda_m - sigma2 I)^{1/2}", hints=hints)
