@@ -1,14 +1,17 @@
 """The book as one PDF, with no network: ``make pdf`` writes ``_build/pdf/book.pdf``.
 
 Jupyter Book 1's own ``pdfhtml`` builder downloads a browser and fails offline. Here the
-``singlehtml`` builder writes every page of ``_toc.yml`` into one HTML file (reusing the
-executed notebooks of ``make book``: nothing is executed again), and the system Chromium,
-driven by Playwright, prints it once MathJax has typeset every formula. Before printing, the
-page gets a title page and a table of contents, every solution (``details``) is opened,
-the theme's navigation is hidden and each chapter starts on a new page; the explorers show
-their default frame (``_static/course.css`` hides their sliders in print).
+system Chromium, driven by Playwright, prints the pages of ``make book``'s HTML build
+(``_build/html``) one by one, in the order of ``_toc.yml``, each once MathJax has typeset it,
+and pypdf joins them behind a title page and a table of contents, with one bookmark per
+page. Every solution (``details``) is opened, the theme's navigation is hidden, and the
+explorers show their default frame (``_static/course.css`` hides their sliders in print).
 
-Run after ``make book``:  ``python tools/pdf.py``  (``--skip-build`` reuses _build/singlehtml).
+Why not the ``singlehtml`` builder: it writes the whole book as one page of about 1,200
+formulas, on which MathJax 2 took over five minutes (it lays the whole page out again for
+every chunk it typesets); page by page, each typesets in about a second.
+
+Run after ``make book``:  ``python tools/pdf.py``.
 """
 
 from __future__ import annotations
@@ -16,22 +19,21 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
-import re
+import io
 import shutil
-import subprocess
 import sys
 import threading
 import time
+from html import escape
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SINGLE = ROOT / "_build" / "singlehtml"
+HTML = ROOT / "_build" / "html"
 OUTPUT = ROOT / "_build" / "pdf" / "book.pdf"
-OUTLINE = False  # PDF bookmarks need a tagged PDF, which Chromium makes slowly for a whole book
 
-# Print layout: only the article, no navigation; a chapter per page; solutions shown.
+# Print layout: only the article, no navigation; solutions shown; code wraps.
 PRINT_CSS = """
 @page { size: A4; margin: 16mm 14mm 16mm 14mm; }
 .bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-footer, .bd-footer-article,
@@ -41,61 +43,15 @@ PRINT_CSS = """
 .bd-container, .bd-container__inner, .bd-main, .bd-content, .bd-article-container, .bd-article {
   max-width: none !important; width: 100% !important; margin: 0 !important; padding: 0 !important; }
 body { font-size: 10.5pt; }
-span[id^="document-"] + section, span[id^="document-"] + div + section { break-before: page; }
-.course-title-page { height: 250mm; display: flex; flex-direction: column; justify-content: center;
-  text-align: center; break-after: page; }
-.course-title-page h1 { font-size: 28pt; margin-bottom: 0.6em; }
-.course-title-page p { font-size: 13pt; }
-.course-print-toc { break-after: page; }
-.course-print-toc h2 { margin-top: 0.2em; }
-.course-print-toc p.part { font-weight: bold; margin: 0.9em 0 0.2em 0; }
-.course-print-toc ol { margin: 0; }
 details > summary { list-style: none; }
 pre { white-space: pre-wrap !important; word-break: break-word; }
 """
 
-# MathJax set for one long page: one pass (no fast preview, no chunks, each of which lays
-# the whole book out again) and no hidden MathML for screen readers (a PDF has no use for it).
-PRINT_MATHJAX = """<script type="text/x-mathjax-config">MathJax.Hub.Config({
-  "fast-preview": {disabled: true}, menuSettings: {assistiveMML: false},
-  "HTML-CSS": {EqnChunk: 100000, EqnChunkFactor: 1, EqnChunkDelay: 0}});</script>"""
-
-# Opens every dropdown and hidden cell, then adds the title page and the table of contents.
-PREPARE = """([title, subtitle, parts]) => {
+# Opens every dropdown and hidden cell; loads every lazy image.
+PREPARE = """() => {
   document.querySelectorAll('details').forEach(d => { d.open = true; });
   document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
-  document.querySelectorAll('img[loading="lazy"]').forEach(i => i.removeAttribute('loading'));
-  const article = document.querySelector('article.bd-article') || document.body;
-  const page = document.createElement('div');
-  page.className = 'course-title-page';
-  page.innerHTML = '<h1></h1><p></p>';
-  page.querySelector('h1').textContent = title;
-  page.querySelector('p').textContent = subtitle;
-  const toc = document.createElement('nav');
-  toc.className = 'course-print-toc';
-  toc.innerHTML = '<h2>Contents</h2>';
-  const missing = [];
-  for (const [caption, files] of parts) {
-    const p = document.createElement('p'); p.className = 'part'; p.textContent = caption;
-    const list = document.createElement('ol');
-    for (const file of files) {
-      // each page but the first starts after an empty <span id="document-FILE">
-      const start = document.getElementById('document-' + file);
-      const section = start ? start.nextElementSibling : (parts[0][1][0] === file ? article.querySelector('section') : null);
-      const heading = section ? section.querySelector('h1, h2, h3') : null;
-      if (!heading) { missing.push(file); continue; }
-      const anchor = start || section;
-      const item = document.createElement('li');
-      const link = document.createElement('a');
-      link.href = '#' + anchor.id;
-      link.textContent = heading.textContent.replace(/#$/, '').trim();
-      item.appendChild(link); list.appendChild(item);
-    }
-    toc.appendChild(p); toc.appendChild(list);
-  }
-  article.prepend(toc);
-  article.prepend(page);
-  return missing;
+  return Promise.all(Array.from(document.images).map(i => { i.loading = 'eager'; return i.decode().catch(() => null); }));
 }"""
 
 # Resolves once MathJax 2 has typeset the page (or at once if the page has no maths).
@@ -114,6 +70,31 @@ def chromium_path() -> str:
     return path
 
 
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def _title_page(title: str, subtitle: str, contents: list[tuple[str, list[tuple[str, int]]]]) -> str:
+    """HTML of the title page and the table of contents (chapter titles and first pages)."""
+    rows = []
+    for caption, chapters in contents:
+        rows.append(f'<p class="part">{escape(caption)}</p>' if caption else "")
+        rows.append("<ol>" + "".join(f'<li><span>{escape(name)}</span><span>{first}</span></li>'
+                                     for name, first in chapters) + "</ol>")
+    return f"""<!doctype html><html><head><meta charset="utf-8"><style>
+@page {{ size: A4; margin: 20mm 18mm; }}
+body {{ font-family: 'DejaVu Sans', Arial, sans-serif; color: #222; }}
+.title {{ height: 240mm; display: flex; flex-direction: column; justify-content: center;
+  text-align: center; break-after: page; }}
+.title h1 {{ font-size: 28pt; margin: 0 0 0.6em 0; }} .title p {{ font-size: 13pt; }}
+h2 {{ font-size: 18pt; }} p.part {{ font-weight: bold; margin: 1em 0 0.2em 0; }}
+ol {{ margin: 0; padding-left: 1.5em; }} li span:last-child {{ float: right; }}
+li {{ margin: 0.15em 0; }}
+</style></head><body><div class="title"><h1>{escape(title)}</h1><p>{escape(subtitle)}</p></div>
+<h2>Contents</h2>{"".join(rows)}</body></html>"""
+
+
 def toc_parts() -> list[tuple[str, list[str]]]:
     """(caption, [file, ...]) for each part of _toc.yml, the root page first."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
@@ -123,93 +104,85 @@ def toc_parts() -> list[tuple[str, list[str]]]:
     return parts
 
 
-def build_singlehtml() -> None:
-    """The singlehtml build; the executed notebooks come from make book's cache."""
-    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT),
-               "--builder", "singlehtml", "-n", "--keep-going"]
-    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    log = run.stdout + run.stderr
-    if run.returncode != 0:
-        sys.exit(f"the singlehtml build failed:\n{log[-4000:]}")
-    executed = re.findall(r"(\S+\.ipynb): Executing notebook", log)
-    if executed:
-        print(f"note: {len(executed)} notebook(s) were executed (run `make book` first to "
-              f"reuse its cache): {', '.join(Path(e).name for e in executed)}")
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-def print_pdf(output: Path = OUTPUT) -> Path:
-    """Print _build/singlehtml/index.html to ``output`` with the system Chromium."""
+def print_pdf(output: Path = OUTPUT) -> dict:
+    """Print every page of _build/html to ``output``; return the timings and page count."""
     from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader, PdfWriter
 
+    if not (HTML / "index.html").exists():
+        sys.exit("no HTML build: run `make book` first")
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    # The single page is written as the root document (book/intro.html) with addresses
-    # relative to the build's root folder (_static/, _images/): it is read from there.
-    root_page = SINGLE / (yaml.safe_load((ROOT / "_toc.yml").read_text())["root"] + ".html")
-    html = root_page.read_text(encoding="utf-8")
-    (SINGLE / "book.html").write_text(html.replace("<head>", "<head>" + PRINT_MATHJAX, 1),
-                                      encoding="utf-8")
-    handler = functools.partial(_Quiet, directory=str(SINGLE))
+    handler = functools.partial(_Quiet, directory=str(HTML))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     output.parent.mkdir(parents=True, exist_ok=True)
+    chapters, left, problems = [], [], []
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
                                                  args=["--no-sandbox", "--disable-gpu"])
             page = browser.new_page(color_scheme="light")
-            left = []
             page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
                 (base, "data:", "blob:", "about:")) else (left.append(route.request.url), route.abort()))
-            start = time.perf_counter()
-            page.goto(base + "book.html", wait_until="networkidle", timeout=300_000)
-            loaded = time.perf_counter()
-            errors = page.evaluate(MATHJAX_DONE)
-            typeset = time.perf_counter()
-            if errors:
-                print(f"warning: MathJax reported {errors} error(s) in the book")
-            page.add_style_tag(content=PRINT_CSS)
-            missing = page.evaluate(PREPARE, [config["title"], config.get("author", ""), toc_parts()])
-            if missing:
-                print(f"warning: no chapter found in the single page for {missing}")
-            page.wait_for_load_state("networkidle")
-            page.evaluate("() => Promise.all(Array.from(document.images).map(i => i.decode().catch(() => null)))")
-            footer = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">'
-                      '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
-            prepared = time.perf_counter()
-            page.pdf(path=str(output), format="A4", print_background=True, prefer_css_page_size=True,
-                     display_header_footer=True, header_template="<div></div>",
-                     footer_template=footer, outline=OUTLINE, tagged=OUTLINE)
-            printed = time.perf_counter()
+            for caption, files in toc_parts():
+                for file in files:
+                    if not (HTML / f"{file}.html").exists():
+                        sys.exit(f"{file}.html is not in _build/html: run `make book` first")
+                    page.goto(base + f"{file}.html", wait_until="networkidle", timeout=120_000)
+                    if page.evaluate(MATHJAX_DONE):
+                        problems.append(f"{file}: MathJax reported an error")
+                    page.add_style_tag(content=PRINT_CSS)
+                    page.evaluate(PREPARE)
+                    title = page.evaluate("() => (document.querySelector('article h1') || {}).textContent || ''")
+                    footer = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">'
+                              f'{escape(title.strip().rstrip("#"))}</div>')
+                    pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
+                                   display_header_footer=True, header_template="<div></div>",
+                                   footer_template=footer)
+                    chapters.append((caption, title.strip().rstrip("#").strip(), pdf))
+            readers = [PdfReader(io.BytesIO(pdf)) for _, _, pdf in chapters]
+            first, contents = 1, []
+            page.set_content(_title_page(config["title"], config.get("author", ""), [("", [])]))
+            front_pages = len(PdfReader(io.BytesIO(page.pdf(format="A4", prefer_css_page_size=True))).pages)
+            first = front_pages + 1
+            for (caption, title, _), reader in zip(chapters, readers):
+                if not contents or contents[-1][0] != caption:
+                    contents.append((caption, []))
+                contents[-1][1].append((title, first))
+                first += len(reader.pages)
+            page.set_content(_title_page(config["title"], config.get("author", ""), contents))
+            front = PdfReader(io.BytesIO(page.pdf(format="A4", prefer_css_page_size=True)))
             browser.close()
-            print(f"load {loaded - start:.0f} s, MathJax {typeset - loaded:.0f} s, "
-                  f"preparing {prepared - typeset:.0f} s, printing {printed - prepared:.0f} s")
     finally:
         server.shutdown()
         server.server_close()
     if left:
         sys.exit(f"the book tried to load from the network: {left[:5]}")
-    return output
+    writer = PdfWriter()
+    writer.append(front)
+    parents = {}
+    for (caption, title, _), reader in zip(chapters, readers):
+        start = len(writer.pages)
+        writer.append(reader)
+        if caption and caption not in parents:
+            parents[caption] = writer.add_outline_item(title=caption, page_number=start)
+        writer.add_outline_item(title=title, page_number=start, parent=parents.get(caption))
+    writer.add_metadata({"/Title": config["title"], "/Author": config.get("author", "")})
+    with open(output, "wb") as file:
+        writer.write(file)
+    for problem in problems:
+        print("warning:", problem)
+    return {"pages": len(writer.pages), "front": len(front.pages)}
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-build", action="store_true",
-                        help="print the existing _build/singlehtml without rebuilding it")
-    args = parser.parse_args(argv)
+    parser.parse_args(argv)
     start = time.perf_counter()
-    if not args.skip_build:
-        build_singlehtml()
-    built = time.perf_counter()
-    path = print_pdf()
-    done = time.perf_counter()
-    print(f"{path.relative_to(ROOT)}: {path.stat().st_size / 1e6:.1f} MB; singlehtml build "
-          f"{built - start:.0f} s, printing {done - built:.0f} s")
+    result = print_pdf()
+    print(f"{OUTPUT.relative_to(ROOT)}: {result['pages']} pages, "
+          f"{OUTPUT.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":
