@@ -1,19 +1,9 @@
-"""Diagrams of the course's models, written as small SVG files into ``book/diagrams/``.
-
-Six diagrams, one per model the lecture draws on its slides:
-
-    neuron              f_j(X) = phi(<w_j, X> + b_j)
-    network             layers l = 0 ... L+1, n_l neurons, phi hidden, psi output
-    autoencoder         Z = e(X) of dimension m < n, loss ||X - d(e(X))||^2
-    backprop            forward pass storing a^(l), h^(l); backward recurrence on delta^(l)
-    vae                 g and h share a first layer, Z = g(X) + h(X) (.) xi, two loss terms
-    bayes_by_backprop   theta = mu + softplus(rho) (.) xi ~ q_eta, prior pi, the two terms of F(eta)
-
-The SVG is written directly (no plotting library): text stays text, so a diagram is crisp at
-any zoom and weighs a few kB. Labels use the notation page's symbols; ``a_{j}`` and ``a^{j}``
-in a label become a subscript and a superscript. The background is transparent and the
-lines dark; in dark mode the book inverts images of class ``course-diagram``
-(``_static/course.css``), as it does the notebooks' figures.
+"""Diagrams of the course's models, written as small SVG files into ``book/diagrams/``:
+neuron, network (layers 0 ... L+1), autoencoder, backprop (forward and backward passes),
+vae (shared first layer, Z = g(X) + h(X) (.) xi, two loss terms) and bayes_by_backprop
+(theta = mu + softplus(rho) (.) xi, prior pi, F(eta)), drawn on course_lib.svg's canvas
+with the notation page's symbols. Transparent, dark lines: in dark mode the book inverts
+images of class ``course-diagram`` (``_static/course.css``).
 
 An instructor changes a label here and runs ``python -m course_lib.diagrams`` to rewrite
 the files (a test checks that the committed files are what this module writes).
@@ -23,149 +13,12 @@ from __future__ import annotations
 
 import math
 import sys
-from html import escape
 from pathlib import Path
 
-# Okabe & Ito's colour-blind-safe colours (as course_lib.plotting.PALETTE); dark enough
-# to read as lines and text on white, and still distinct once the page inverts them.
-INK, GREY = "#222222", "#6b6b6b"
-BLUE, VERMILLION, GREEN, PURPLE = "#0072B2", "#D55E00", "#009E73", "#A8527F"
+from course_lib.svg import (BLUE, GREEN, GREY, INK, PURPLE, VERMILLION, Canvas,
+                            arrow_between_circles, column, gaussian)
+
 BOOK_DIAGRAMS = Path(__file__).resolve().parents[1] / "book" / "diagrams"
-
-STYLE = ("text{white-space:pre}.m{font:italic 16px 'STIX Two Text','Times New Roman',serif}"
-         ".t{font:14px 'DejaVu Sans',Arial,sans-serif}"
-         ".c{font:12px 'DejaVu Sans Mono',monospace}")
-
-
-def _n(v: float) -> str:
-    """A coordinate with at most one decimal, as short as possible (small, stable files)."""
-    text = f"{v:.1f}".rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
-def _segments(label: str, shift: float, scale: float, size: float, upright: bool):
-    """Split a label into (text, baseline shift, scale, upright) runs; see :func:`_rich`."""
-    runs, plain, i = [], "", 0
-    while i < len(label):
-        c = label[i]
-        if c == "`":
-            end = label.index("`", i + 1)
-            runs += [(plain, shift, scale, upright)] if plain else []
-            runs += _segments(label[i + 1:end], shift, scale, size, True)
-            plain, i = "", end + 1
-        elif c in "_^" and i + 1 < len(label):
-            if label[i + 1] == "{":
-                depth, end = 0, i + 1
-                for end in range(i + 1, len(label)):
-                    depth += {"{": 1, "}": -1}.get(label[end], 0)
-                    if depth == 0:
-                        break
-                group, i = label[i + 2:end], end + 1
-            else:
-                group, i = label[i + 1], i + 2
-            runs += [(plain, shift, scale, upright)] if plain else []
-            offset = (0.3 if c == "_" else -0.42) * size * scale
-            runs += _segments(group, shift + offset, scale * 0.7, size, upright)
-            plain = ""
-        else:
-            plain += c
-            i += 1
-    return runs + ([(plain, shift, scale, upright)] if plain else [])
-
-
-def _rich(label: str, size: float) -> str:
-    """SVG text of a maths label: ``_x``, ``_{..}``, ``^x``, ``^{..}`` are sub/superscripts
-    (nested groups allowed) and text between backticks is set upright, as words."""
-    out, current = [], 0.0
-    for text, shift, scale, upright in _segments(label, 0.0, 1.0, size, False):
-        attributes = f' dy="{_n(shift - current)}"' if shift != current else ""
-        attributes += f' font-size="{_n(size * scale)}px"' if scale != 1 else ""
-        attributes += ' class="t"' if upright else ""
-        if upright and scale == 1:
-            attributes += f' font-size="{_n(size * 0.875)}px"'
-        out.append(f"<tspan{attributes}>{escape(text)}</tspan>" if attributes else escape(text))
-        current = shift
-    return "".join(out)
-
-
-class Canvas:
-    """An SVG drawing: shapes and labels added in order, then :meth:`svg` gives the file."""
-
-    def __init__(self, width: int, height: int, title: str):
-        if width <= 0 or height <= 0:
-            raise ValueError(f"width and height must be positive, got {width} x {height}")
-        self.width, self.height, self.title = width, height, title
-        self.items: list[str] = []
-        self.markers: set[str] = set()
-
-    @staticmethod
-    def _stroke(colour, width, dashed):
-        dash = ' stroke-dasharray="5 4"' if dashed else ""
-        return f'stroke="{colour}" stroke-width="{_n(width)}"{dash}'
-
-    def line(self, x1, y1, x2, y2, colour=INK, arrow=False, dashed=False, width=1.5):
-        """A segment; with ``arrow`` an arrowhead at (x2, y2)."""
-        end = ""
-        if arrow:
-            self.markers.add(colour)
-            end = f' marker-end="url(#a{colour[1:]})"'
-        self.items.append(f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" '
-                          f'{self._stroke(colour, width, dashed)}{end}/>')
-
-    def polyline(self, points, colour=INK, dashed=False, width=1.5, arrow=False, closed=False,
-                 fill="none", opacity=0.0):
-        """A path through ``points``; closed and filled (with ``fill`` at ``opacity``) if asked."""
-        d = "M" + " L".join(f"{_n(x)},{_n(y)}" for x, y in points) + (" Z" if closed else "")
-        end = ""
-        if arrow:
-            self.markers.add(colour)
-            end = f' marker-end="url(#a{colour[1:]})"'
-        paint = f'fill="{fill}" fill-opacity="{_n(opacity * 100)}%"' if fill != "none" else 'fill="none"'
-        self.items.append(f'<path d="{d}" {paint} {self._stroke(colour, width, dashed)}{end}/>')
-
-    def rect(self, x, y, w, h, colour=INK, fill="none", opacity=0.12, dashed=False, radius=6):
-        paint = f'fill="{fill}" fill-opacity="{_n(opacity * 100)}%"' if fill != "none" else 'fill="none"'
-        self.items.append(f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="{_n(h)}" '
-                          f'rx="{_n(radius)}" {paint} {self._stroke(colour, 1.5, dashed)}/>')
-
-    def circle(self, x, y, r, colour=INK, fill="none", opacity=0.12):
-        paint = f'fill="{fill}" fill-opacity="{_n(opacity * 100)}%"' if fill != "none" else 'fill="none"'
-        self.items.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(r)}" {paint} '
-                          f'{self._stroke(colour, 1.5, False)}/>')
-
-    def text(self, x, y, label, kind="m", size=None, anchor="middle", colour=INK, bold=False):
-        """A label: ``kind`` "m" maths (italic serif, sub/superscripts), "t" words, "c" code."""
-        if kind not in ("m", "t", "c"):
-            raise ValueError(f"kind must be 'm' (maths), 't' (text) or 'c' (code), got {kind!r}")
-        size = size or {"m": 16, "t": 14, "c": 12}[kind]
-        body = _rich(label, size) if kind == "m" else escape(label)
-        extra = "" if size == {"m": 16, "t": 14, "c": 12}[kind] else f' font-size="{_n(size)}px"'
-        extra += "" if colour == INK else f' fill="{colour}"'
-        extra += ' font-weight="bold"' if bold else ""
-        extra += "" if anchor == "middle" else f' text-anchor="{anchor}"'
-        self.items.append(f'<text x="{_n(x)}" y="{_n(y)}" class="{kind}"{extra}>{body}</text>')
-
-    def svg(self) -> str:
-        markers = "".join(
-            f'<marker id="a{c[1:]}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-            f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>'
-            for c in sorted(self.markers))
-        return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
-                f'width="{self.width}" height="{self.height}" role="img">\n'
-                f"<title>{escape(self.title)}</title>\n"
-                f"<style>{STYLE}</style>\n<defs>{markers}</defs>\n"
-                # defaults of every label, which a label's own attributes override
-                f'<g text-anchor="middle" fill="{INK}">\n'
-                + "\n".join(self.items) + "\n</g>\n</svg>\n")
-
-
-def _arrow_between_circles(c: Canvas, p, q, r, colour=INK, width=1.2, arrow=True, dashed=False):
-    """An arrow from the rim of the circle of radius r at p to the rim of the one at q."""
-    (x1, y1), (x2, y2) = p, q
-    length = math.hypot(x2 - x1, y2 - y1)
-    ux, uy = (x2 - x1) / length, (y2 - y1) / length
-    c.line(x1 + r * ux, y1 + r * uy, x2 - r * ux, y2 - r * uy, colour=colour, arrow=arrow,
-           width=width, dashed=dashed)
 
 
 def neuron() -> Canvas:
@@ -205,11 +58,11 @@ def network() -> Canvas:
         nodes[key] = [(x, y) for y in ys]
     for p in nodes[0]:
         for k, q in enumerate(nodes[1]):
-            _arrow_between_circles(c, p, q, 15, colour=BLUE if k == 1 else "#9a9a9a",
+            arrow_between_circles(c, p, q, 15, colour=BLUE if k == 1 else "#9a9a9a",
                                    width=1.6 if k == 1 else 1, arrow=k == 1)
     for p in nodes["L"]:
         for q in nodes["L+1"]:
-            _arrow_between_circles(c, p, q, 15, colour="#9a9a9a", width=1, arrow=False)
+            arrow_between_circles(c, p, q, 15, colour="#9a9a9a", width=1, arrow=False)
     for p in nodes[1]:
         c.line(p[0] + 15, p[1], p[0] + 55, p[1], colour="#9a9a9a", width=1, dashed=True)
     for p in nodes["L"]:
@@ -238,38 +91,30 @@ def network() -> Canvas:
     return c
 
 
-def _column(c: Canvas, x, y_top, cells, colour, width=22, height=18):
-    for k in range(cells):
-        c.rect(x, y_top + k * height, width, height, colour=colour, fill=colour, opacity=0.15,
-               radius=2)
-
-
 def autoencoder() -> Canvas:
     c = Canvas(640, 290, "An autoencoder: the encoder e maps X in R^n to the bottleneck "
                          "Z = e(X) of dimension m < n, the decoder d maps Z back to d(e(X)); "
                          "the loss is the squared distance between X and d(e(X))")
     top, n_cells, m_cells, h = 50, 8, 3, 18
     z_top = top + (n_cells - m_cells) * h / 2
-    _column(c, 40, top, n_cells, GREY)
+    column(c, 40, top, n_cells, GREY)
     c.polyline([(80, top), (240, z_top), (240, z_top + m_cells * h), (80, top + n_cells * h)],
                colour=BLUE, closed=True, fill=BLUE, opacity=0.1)
     c.text(160, 124, "encoder e", kind="t", colour=BLUE)
-    _column(c, 259, z_top, m_cells, GREEN)
+    column(c, 259, z_top, m_cells, GREEN)
     c.polyline([(300, z_top), (460, top), (460, top + n_cells * h), (300, z_top + m_cells * h)],
                colour=VERMILLION, closed=True, fill=VERMILLION, opacity=0.1)
     c.text(380, 124, "decoder d", kind="t", colour=VERMILLION)
-    _column(c, 478, top, n_cells, GREY)
+    column(c, 478, top, n_cells, GREY)
     c.text(51, 36, "X ∈ ℝ^n")
     c.text(270, 66, "Z = e(X)", colour=GREEN)
     c.text(270, 166, "ℝ^m, m < n", colour=GREEN)
     c.text(489, 36, "d(e(X))")
     c.text(555, 124, "≈ X", size=18)
     bottom = top + n_cells * h + 12
-    c.polyline([(51, bottom), (51, bottom + 24), (489, bottom + 24), (489, bottom)], colour=INK,
-               width=1.2)
+    c.polyline([(51, bottom), (51, bottom + 24), (489, bottom + 24), (489, bottom)], colour=INK, width=1.2)
     c.text(270, bottom + 52, "Loss = ‖X − d(e(X))‖², minimised over the weights of e and d")
-    c.text(270, bottom + 74, "the bottleneck Z keeps m numbers per observation", kind="t",
-           colour=GREY)
+    c.text(270, bottom + 74, "the bottleneck Z keeps m numbers per observation", kind="t", colour=GREY)
     return c
 
 
@@ -308,8 +153,7 @@ def backprop() -> Canvas:
     c.text(20, 322, "`backward pass, ℓ = L + 1, …, 1, reusing the stored` a^{(ℓ)}, h^{(ℓ−1)}",
            colour=VERMILLION, anchor="start")
     c.text(20, 346, "δ^{(L+1)} = −2 (Y_i − f(X_i)) ψ′(a^{(L+1)}),   "
-                    "δ^{(ℓ)} = (w^{(ℓ+1)})′ δ^{(ℓ+1)} ⊙ φ′(a^{(ℓ)})",
-           colour=VERMILLION, anchor="start")
+                    "δ^{(ℓ)} = (w^{(ℓ+1)})′ δ^{(ℓ+1)} ⊙ φ′(a^{(ℓ)})", colour=VERMILLION, anchor="start")
     c.text(20, 370, "∂R_i / ∂w_{jm}^{(ℓ)} = δ_j^{(ℓ)} h_m^{(ℓ−1)},   ∂R_i / ∂b_j^{(ℓ)} = δ_j^{(ℓ)}",
            anchor="start")
     return c
@@ -357,8 +201,7 @@ def vae() -> Canvas:
     c.rect(615, 90, 40, 180, colour=GREY, fill=GREY, opacity=0.12)
     c.text(635, 80, "d_θ(Z)")
     c.line(600, 180, 613, 180, arrow=True)
-    c.text(380, 22, "loss = −ELBO = reconstruction + KL, per observation:", kind="t",
-           anchor="middle")
+    c.text(380, 22, "loss = −ELBO = reconstruction + KL, per observation:", kind="t", anchor="middle")
     c.text(380, 48, "‖X − d_θ(Z)‖² / (2σ²)  +  D_{KL}(𝒩_m(g(X), diag h²(X)), 𝒩_m(0, I_m))")
     c.text(712, 185, "≈ X", size=18)
     c.text(220, 318, "`KL term:` 𝒩_m(g(X), diag h²(X))", colour=GREY, size=14)
@@ -366,16 +209,6 @@ def vae() -> Canvas:
     c.polyline([(35, 272), (35, 382), (635, 382), (635, 272)], colour=GREY, width=1, dashed=True)
     c.text(230, 376, "`reconstruction term:` ‖X − d_θ(Z)‖² / (2σ²)", colour=GREY, size=14)
     return c
-
-
-def _gaussian(mean, std, x0, x_scale, y0, height, lo=-3.0, hi=3.0, steps=40):
-    """Points of a bell curve with peak ``height`` (pixels) over the baseline y0."""
-    points = []
-    for k in range(steps + 1):
-        t = lo + (hi - lo) * k / steps
-        value = mean + std * t
-        points.append((x0 + x_scale * value, y0 - height * math.exp(-0.5 * t * t)))
-    return points
 
 
 def bayes_by_backprop() -> Canvas:
@@ -389,11 +222,11 @@ def bayes_by_backprop() -> Canvas:
     edges = [(p, q) for p in inputs for q in hidden] + [(q, output) for q in hidden]
     for k, (p, q) in enumerate(edges):
         chosen = k == 0
-        _arrow_between_circles(c, p, q, 14, colour=PURPLE if chosen else "#9a9a9a",
+        arrow_between_circles(c, p, q, 14, colour=PURPLE if chosen else "#9a9a9a",
                                width=1.6 if chosen else 1, arrow=False)
         mx, my = (p[0] + q[0]) / 2, (p[1] + q[1]) / 2
         if chosen or k % 4 == 2:
-            c.polyline(_gaussian(0, 1, mx, 2.6, my + 3, 10, steps=12),
+            c.polyline(gaussian(0, 1, mx, 2.6, my + 3, 10, steps=12),
                        colour=PURPLE if chosen else GREY, width=1.2)
     for x, y in inputs + hidden + [output]:
         c.circle(x, y, 14, colour=INK, fill=INK, opacity=0.06)
@@ -405,8 +238,8 @@ def bayes_by_backprop() -> Canvas:
     c.line(100, 100, 340, 120, colour=PURPLE, dashed=True, width=1)
     x0, base = 455, 230
     c.line(335, base, 575, base, colour=INK, width=1)
-    c.polyline(_gaussian(0, 1, x0, 38, base, 45), colour=GREY, dashed=True)
-    c.polyline(_gaussian(1.2, 0.45, x0, 38, base, 110), colour=PURPLE, width=2)
+    c.polyline(gaussian(0, 1, x0, 38, base, 45), colour=GREY, dashed=True)
+    c.polyline(gaussian(1.2, 0.45, x0, 38, base, 110), colour=PURPLE, width=2)
     c.text(370, 195, "π", colour=GREY)
     c.text(478, 150, "q_η", colour=PURPLE, anchor="end")
     mu_x = x0 + 38 * 1.2
@@ -437,8 +270,7 @@ def bayes_by_backprop() -> Canvas:
     return c
 
 
-DIAGRAMS = {"neuron": neuron, "network": network, "autoencoder": autoencoder,
-            "backprop": backprop, "vae": vae, "bayes_by_backprop": bayes_by_backprop}
+DIAGRAMS = {f.__name__: f for f in (neuron, network, autoencoder, backprop, vae, bayes_by_backprop)}
 
 
 def diagram_svg(name: str) -> str:
@@ -458,12 +290,9 @@ def write_diagrams(folder=BOOK_DIAGRAMS, names=None) -> list[Path]:
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"folder must be a directory, got the file {folder}")
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
     for name in names:
-        path = folder / f"{name}.svg"
-        path.write_text(diagram_svg(name), encoding="utf-8")
-        paths.append(path)
-    return paths
+        (folder / f"{name}.svg").write_text(diagram_svg(name), encoding="utf-8")
+    return [folder / f"{name}.svg" for name in names]
 
 
 if __name__ == "__main__":

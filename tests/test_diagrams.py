@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import CHROMIUM_FLAGS, ROOT
-from course_lib import diagrams
+from course_lib import diagrams, svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 FOLDER = ROOT / "book" / "diagrams"
@@ -57,12 +57,12 @@ def test_each_diagram_shows_the_lecture_symbols(name):
 
 def test_sub_and_superscripts_return_to_the_baseline():
     # w_j^l then text: down 0.3 em for j, up to -0.42 em for l, back to 0 for the rest
-    runs = diagrams._segments("w_j^{ℓ} + b", 0.0, 1.0, 10.0, False)
+    runs = svg._segments("w_j^{ℓ} + b", 0.0, 1.0, 10.0, False)
     assert [(t, round(s, 6)) for t, s, _, _ in runs] == [("w", 0), ("j", 3.0), ("ℓ", -4.2), (" + b", 0)]
-    nested = diagrams._segments("ℝ^{n_{ℓ−1}}", 0.0, 1.0, 10.0, False)
+    nested = svg._segments("ℝ^{n_{ℓ−1}}", 0.0, 1.0, 10.0, False)
     assert [t for t, *_ in nested] == ["ℝ", "n", "ℓ−1"]
     assert nested[2][1] == pytest.approx(-4.2 + 0.3 * 10 * 0.7) and nested[2][2] == pytest.approx(0.49)
-    text = diagrams._rich("a_j b", 10)
+    text = svg._rich("a_j b", 10)
     assert text == 'a<tspan dy="3" font-size="7px">j</tspan><tspan dy="-3"> b</tspan>'
 
 
@@ -75,9 +75,9 @@ def test_bad_arguments_are_refused(tmp_path):
     with pytest.raises(ValueError, match="directory"):
         diagrams.write_diagrams(tmp_path / "file")
     with pytest.raises(ValueError, match="kind"):
-        diagrams.Canvas(10, 10, "t").text(0, 0, "x", kind="latex")
+        svg.Canvas(10, 10, "t").text(0, 0, "x", kind="latex")
     with pytest.raises(ValueError, match="positive"):
-        diagrams.Canvas(0, 10, "t")
+        svg.Canvas(0, 10, "t")
 
 
 # For each label drawn by the browser: its box, and the overlaps between labels.
