@@ -32,8 +32,8 @@ lab: $(STAMP)
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
-# The book as one PDF (_build/pdf/book.pdf), printed by the system Chromium with no
-# network, after `make book` (whose executed notebooks it reuses).
+# The book as one PDF (_build/pdf/book.pdf): the pages of `make book`'s HTML build printed
+# by the system Chromium, with no network (tools/pdf.py).
 pdf: $(STAMP)
 	$(BIN)/python tools/pdf.py
 
