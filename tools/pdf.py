@@ -129,7 +129,7 @@ def print_pdf(output: Path = OUTPUT) -> dict:
                 for file in files:
                     if not (HTML / f"{file}.html").exists():
                         sys.exit(f"{file}.html is not in _build/html: run `make book` first")
-                    page.goto(base + f"{file}.html", wait_until="networkidle", timeout=120_000)
+                    page.goto(base + f"{file}.html", wait_until="load", timeout=120_000)
                     if page.evaluate(MATHJAX_DONE):
                         problems.append(f"{file}: MathJax reported an error")
                     page.add_style_tag(content=PRINT_CSS)
