@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install book test lab benchmark clean
+.PHONY: install book test lab benchmark clean pdf
 
 install: $(STAMP)
 
@@ -31,6 +31,11 @@ lab: $(STAMP)
 # machine, and prepends a dated table to benchmarks/results.md (not a test: never fails).
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# The book as one PDF (_build/pdf/book.pdf): the pages of `make book`'s HTML build printed
+# by the system Chromium, with no network (tools/pdf.py).
+pdf: $(STAMP)
+	$(BIN)/python tools/pdf.py
 
 clean:
 	rm -rf _build

@@ -32,6 +32,17 @@ MATHJAX2_CONFIG = {
                  # source that does not exist fails the same way, silently.
                  "styles": {"@font-face": {"font-family": "MathJax_Blank",
                                            "src": "local('MathJax_Blank')"}}},
+    # The combined configuration also starts the NativeMML output, whose style sheet sets
+    # MathML's script, fraktur, double-struck and calligraphic letters in MathJax's TeX web
+    # fonts (fonts/HTML-CSS/TeX/otf), which the wheel does not ship. The hidden MathML that
+    # MathJax adds for screen readers (AssistiveMML) matches those rules, so on any page
+    # with \mathbb, \mathcal or \mathfrak the browser requested the fonts a moment after
+    # load: 404s and console errors. These rules give the letters the surrounding font.
+    "NativeMML": {"styles": {selector: {"font-family": "inherit"} for selector in (
+        '[mathvariant="double-struck"]', '[mathvariant="script"]', '[mathvariant="bold-script"]',
+        '[mathvariant="fraktur"]', '[mathvariant="bold-fraktur"]', '[class="MJX-tex-caligraphic"]',
+        '[class="MJX-tex-caligraphic-bold"]', '[class="MJX-tex-oldstyle"]',
+        '[class="MJX-tex-oldstyle-bold"]')}},
     "TeX": {"equationNumbers": {"autoNumber": "AMS"}},
     "messageStyle": "none",
 }

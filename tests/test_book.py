@@ -154,6 +154,37 @@ BROKEN_IMAGES = """() => Array.from(document.images)
     .filter(i => !i.complete || i.naturalWidth === 0).map(i => (i.alt || i.src).slice(0, 80))"""
 
 
+class _Network:
+    """Follows a page's requests, to wait until it has stopped loading (see :meth:`settle`)."""
+
+    def __init__(self, page):
+        self.page, self.pending, self.started = page, set(), 0
+        page.on("request", self._start)
+        page.on("requestfinished", self._end)
+        page.on("requestfailed", self._end)
+
+    def _start(self, request):
+        self.pending.add(request)
+        self.started += 1
+
+    def _end(self, request):
+        self.pending.discard(request)
+
+    def settle(self, quiet_ms: int = 700, timeout_ms: int = 20_000) -> None:
+        """Wait until no request is pending and none started for ``quiet_ms``.
+
+        Called once MathJax is done: its fonts are requested a moment after the load event,
+        and a page judged before then would hide their failures.
+        """
+        seen = -1
+        for _ in range(timeout_ms // quiet_ms):
+            if not self.pending and self.started == seen:
+                return
+            seen = self.started
+            self.page.wait_for_timeout(quiet_ms)
+        raise AssertionError(f"still loading after {timeout_ms} ms: {[r.url for r in self.pending]}")
+
+
 def test_every_page_works_in_a_browser_with_no_network(built_book, served_book, browser):
     problems = []
     pages = _pages(built_book)
@@ -180,8 +211,10 @@ def test_every_page_works_in_a_browser_with_no_network(built_book, served_book, 
         page.on("pageerror", lambda e, seen=seen: seen.append(f"script error: {e}"))
         page.on("response", lambda r, seen=seen: seen.append(f"HTTP {r.status}: {r.url}")
                 if r.status >= 400 else None)
-        page.goto(urljoin(served_book, name), wait_until="load")
-        math = page.evaluate(UNTYPESET_MATH)
+        network = _Network(page)
+        page.goto(urljoin(served_book, name), wait_until="networkidle")
+        math = page.evaluate(UNTYPESET_MATH)  # resolves once MathJax is done
+        network.settle()  # then late requests (fonts) have had time to fail
         seen += [f"math not typeset: {m}" for m in math["raw"]]
         seen += [f"math error: {m}" for m in math["errors"]]
         seen += [f"image not loaded: {m}" for m in page.evaluate(BROKEN_IMAGES)]
@@ -237,4 +270,34 @@ def test_every_explorer_responds_without_a_kernel(built_book, served_book, brows
         problems += [f"{name}: {e}" for e in errors]
         page.close()
     assert found >= 1, "no explorer found in the built book"
+    assert not problems, "\n".join(problems)
+
+
+def test_every_diagram_is_in_the_book_loads_and_has_alt_text(built_book, served_book, browser):
+    """Each SVG of course_lib.diagrams is shown on some page, loaded, described, and marked
+    course-diagram (the class course.css inverts in dark mode)."""
+    from course_lib.diagrams import DIAGRAMS
+
+    where = {}
+    for path in _pages(built_book):
+        for name in DIAGRAMS:
+            if re.search(rf'src="[^"]*/{name}\.svg"', path.read_text(encoding="utf-8")):
+                where.setdefault(name, path.relative_to(built_book).as_posix())
+    missing = sorted(set(DIAGRAMS) - set(where))
+    assert not missing, f"diagrams not in the built book: {missing}"
+    problems = []
+    page = browser.new_page()
+    for name, page_name in sorted(where.items()):
+        page.goto(urljoin(served_book, page_name), wait_until="load")
+        image = page.locator(f'img[src$="/{name}.svg"]').first
+        image.scroll_into_view_if_needed()
+        state = image.evaluate("i => i.decode().then(() => ({w: i.naturalWidth, alt: i.alt, "
+                               "cls: i.className}), () => ({w: 0, alt: i.alt, cls: i.className}))")
+        if state["w"] == 0:
+            problems.append(f"{page_name}: {name}.svg does not load")
+        if len(state["alt"].split()) < 5 or state["alt"].endswith(".svg"):
+            problems.append(f"{page_name}: {name}.svg has no alt text saying what it shows: {state['alt']!r}")
+        if "course-diagram" not in state["cls"].split():
+            problems.append(f"{page_name}: {name}.svg lacks the class course-diagram")
+    page.close()
     assert not problems, "\n".join(problems)
