@@ -16,10 +16,6 @@ FIGURE_MODULES = ["plotting", "widgets", "sliders", "vae_explorers", "vae_figure
                   "demo_figures", "latent_explorer", "diagrams", "linear_figures", "nn_figures", "backprop_figures",
                   "counts_figures", "variational_em_figures", "svg"]
 MAX_LINES = 300
-# Over the limit only while another helper of this round still owns the split (issue 14, section 2):
-# backprop.py holds figure code that helper "part2" moves out.
-ALLOWED_FOR_NOW = set()
-ALLOWED_DRAWING_FOR_NOW = {"backprop"}
 
 
 def imported_modules(name: str) -> set[str]:
@@ -44,13 +40,10 @@ def test_the_lists_cover_every_module():
 
 @pytest.mark.parametrize("name", METHOD_MODULES)
 def test_method_modules_do_not_draw(name):
-    if not (PACKAGE / f"{name}.py").exists():
-        pytest.skip(f"{name}.py not in this tree")
+    assert (PACKAGE / f"{name}.py").exists(), f"{name}.py is listed but missing"
     imports = imported_modules(name)
     drawing = {m for m in imports if m.split(".")[0] == "matplotlib"}
     figures = {m for m in imports if m.startswith("course_lib.") and m.split(".")[1] in FIGURE_MODULES}
-    if name in ALLOWED_DRAWING_FOR_NOW:
-        pytest.xfail(f"{name}.py still holds figure code that another helper moves out this round")
     assert not drawing and not figures, f"{name}.py imports {sorted(drawing | figures)}"
 
 
@@ -70,6 +63,4 @@ def test_private_helpers_are_not_imported_across_modules():
 @pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: p.relative_to(PACKAGE).as_posix())
 def test_every_module_is_under_300_lines(path):
     n_lines = len(path.read_text().splitlines())
-    if n_lines > MAX_LINES and path.stem in ALLOWED_FOR_NOW:
-        pytest.xfail(f"{path.name}: {n_lines} lines, split by another helper this round")
     assert n_lines <= MAX_LINES, f"{path.name} has {n_lines} lines (at most {MAX_LINES})"
