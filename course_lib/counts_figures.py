@@ -27,7 +27,7 @@ def count_summary(counts) -> dict:
 
 def type_accuracy(z_train, type_train, z_test, type_test, n_neighbors: int = 15) -> float:
     """Fraction of test cells whose type is the majority type of their k nearest training codes."""
-    from course_lib.vae_explorers import latent_scores
+    from course_lib.vae_figures import latent_scores
 
     # latent_scores also scores a continuous label (page 3.4's time); here there is none, and
     # the type index stands in for it: that second score is not used.

@@ -55,6 +55,8 @@ PREPARE = """() => {
 }"""
 
 # Resolves once MathJax 2 has typeset the page (or at once if the page has no maths).
+TABS = 3  # pages typeset at once
+
 MATHJAX_DONE = """() => new Promise(resolve => {
   const wait = () => (window.MathJax && MathJax.Hub && MathJax.Hub.Queue)
       ? MathJax.Hub.Queue(() => resolve(document.querySelectorAll('.MathJax_Error, .MathJax .merror').length))
@@ -122,25 +124,33 @@ def print_pdf(output: Path = OUTPUT) -> dict:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
                                                  args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(color_scheme="light")
-            page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                (base, "data:", "blob:", "about:")) else (left.append(route.request.url), route.abort()))
-            for caption, files in toc_parts():
-                for file in files:
-                    if not (HTML / f"{file}.html").exists():
-                        sys.exit(f"{file}.html is not in _build/html: run `make book` first")
-                    page.goto(base + f"{file}.html", wait_until="load", timeout=120_000)
-                    if page.evaluate(MATHJAX_DONE):
+            # MathJax typesets most of the time: TABS pages load at once and typeset side by side
+            # (each tab has its own renderer process), then print one after the other.
+            tabs = [browser.new_page(color_scheme="light") for _ in range(TABS)]
+            for tab in tabs:
+                tab.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+                    (base, "data:", "blob:", "about:")) else (left.append(route.request.url), route.abort()))
+            files = [(caption, file) for caption, names in toc_parts() for file in names]
+            for name in (file for _, file in files):
+                if not (HTML / f"{name}.html").exists():
+                    sys.exit(f"{name}.html is not in _build/html: run `make book` first")
+            for start in range(0, len(files), TABS):
+                batch = list(zip(tabs, files[start:start + TABS]))
+                for tab, (_, file) in batch:
+                    tab.goto(base + f"{file}.html", wait_until="load", timeout=120_000)
+                for tab, (caption, file) in batch:
+                    if tab.evaluate(MATHJAX_DONE):
                         problems.append(f"{file}: MathJax reported an error")
-                    page.add_style_tag(content=PRINT_CSS)
-                    page.evaluate(PREPARE)
-                    title = page.evaluate("() => (document.querySelector('article h1') || {}).textContent || ''")
+                    tab.add_style_tag(content=PRINT_CSS)
+                    tab.evaluate(PREPARE)
+                    title = tab.evaluate("() => (document.querySelector('article h1') || {}).textContent || ''")
                     footer = ('<div style="font-size:8px;width:100%;text-align:center;color:#555">'
                               f'{escape(title.strip().rstrip("#"))}</div>')
-                    pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
-                                   display_header_footer=True, header_template="<div></div>",
-                                   footer_template=footer)
+                    pdf = tab.pdf(format="A4", print_background=True, prefer_css_page_size=True,
+                                  display_header_footer=True, header_template="<div></div>",
+                                  footer_template=footer)
                     chapters.append((caption, title.strip().rstrip("#").strip(), pdf))
+            page = tabs[0]
             readers = [PdfReader(io.BytesIO(pdf)) for _, _, pdf in chapters]
             first, contents = 1, []
             page.set_content(_title_page(config["title"], config.get("author", ""), [("", [])]))
