@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 import numpy as np
 
+from course_lib.core import check_settings
 from course_lib.bayes_curves import CurveFit, coverage, fit_curve, fit_curves, fit_deterministic_curve  # noqa: F401
 
 
@@ -106,9 +107,7 @@ SETTINGS = BayesFigureSettings()
 
 
 def _check_settings(settings) -> None:
-    if not isinstance(settings, BayesFigureSettings):
-        raise ValueError(f"settings must be a BayesFigureSettings (change a copy: dataclasses.replace(SETTINGS, ...)), "
-                         f"got {type(settings).__name__}")
+    check_settings(settings, BayesFigureSettings)
 
 
 @functools.lru_cache(maxsize=4)

@@ -41,6 +41,13 @@ def check_choice(name: str, value, choices) -> str:
     return value
 
 
+def check_settings(settings, kind: type) -> None:
+    """Check that a chapter's settings object is of its frozen dataclass ``kind``."""
+    if not isinstance(settings, kind):
+        raise ValueError(f"settings must be a {kind.__name__} (change a copy: dataclasses.replace(SETTINGS, ...)), "
+                         f"got {type(settings).__name__}")
+
+
 def check_latent_dim(latent_dim, n_features: int, full: bool = False) -> int:
     """The lecture's rule for the latent dimension: an integer m with 1 <= m < n.
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from course_lib.core import gaussian_log_likelihood
+from course_lib.core import gaussian_log_likelihood, check_settings
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,7 @@ SETTINGS = DemoSettings()
 
 
 def _check_settings(settings) -> None:
-    if not isinstance(settings, DemoSettings):
-        raise ValueError(f"settings must be a DemoSettings (change a copy: dataclasses.replace(SETTINGS, ...)), "
-                         f"got {type(settings).__name__}")
+    check_settings(settings, DemoSettings)
 
 
 def gaussian_nll(residual, sigma2: float) -> np.ndarray:

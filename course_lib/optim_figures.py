@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 
+from course_lib.core import check_settings
 from course_lib.optim import THETA_START, LeastSquares, lr_sweep, penguin_quadratic, sgd
 from course_lib.plotting import PALETTE
 
@@ -40,9 +41,7 @@ SETTINGS = OptimFigureSettings()
 
 
 def _check_settings(settings) -> None:
-    if not isinstance(settings, OptimFigureSettings):
-        raise ValueError(f"settings must be a OptimFigureSettings (change a copy: dataclasses.replace(SETTINGS, ...)), "
-                         f"got {type(settings).__name__}")
+    check_settings(settings, OptimFigureSettings)
 
 
 def draw_contours(ax, problem: LeastSquares, half_width: float = 2.5, levels: int = 12) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from course_lib.core import check_settings
 from course_lib import vae
 from course_lib.plotting import PALETTE
 from course_lib.vae_batch import fit_together
@@ -45,9 +46,7 @@ SETTINGS = VAEFigureSettings()
 
 
 def _check_settings(settings) -> None:
-    if not isinstance(settings, VAEFigureSettings):
-        raise ValueError(f"settings must be a VAEFigureSettings (change a copy: dataclasses.replace(SETTINGS, ...)), "
-                         f"got {type(settings).__name__}")
+    check_settings(settings, VAEFigureSettings)
 
 
 def _check_data(x_train, x_test, settings):

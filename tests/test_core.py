@@ -112,3 +112,17 @@ def test_settle_phase_decays_lr_and_averages_the_iterates():
         if k >= 20:
             iterates.append(value)
     assert theta.item() == pytest.approx(np.mean(iterates), rel=1e-12)
+
+
+def test_check_settings_names_the_expected_dataclass():
+    import dataclasses
+
+    from course_lib.core import check_settings
+
+    @dataclasses.dataclass(frozen=True)
+    class PageSettings:
+        epochs: int = 10
+
+    check_settings(PageSettings(), PageSettings)
+    with pytest.raises(ValueError, match="settings must be a PageSettings .*got dict"):
+        check_settings({"epochs": 10}, PageSettings)
