@@ -16,7 +16,6 @@ zero. Those coordinates then have z = 0 and KL = 0 exactly, get zero gradients, 
 
 from __future__ import annotations
 
-import inspect
 import math
 
 import numpy as np
@@ -26,13 +25,6 @@ from torch.func import functional_call, vmap
 from course_lib import vae
 from course_lib.core import as_tensor, check_positive
 from course_lib.training import Optimizer, one_thread
-
-# vae.fit draws xi from one generator per fit, seeded by ``seed``. Before the shared training
-# loop of course_lib.core it also drew a permutation of the rows in every epoch, even with one
-# full batch; the loop of course_lib.core (whose fit takes ``tol``) does not. Follow the fit
-# this course_lib has, so that both give the same models.
-_PERMUTES_FULL_BATCH = "tol" not in inspect.signature(vae.fit).parameters
-
 
 def _pad(tensor: torch.Tensor, shape) -> torch.Tensor:
     """``tensor`` in the leading corner of a zero tensor of ``shape`` (same number of axes)."""
@@ -89,13 +81,11 @@ def fit_together(models, x, epochs: int, lr: float = 2e-2, seed: int = 0) -> lis
     histories = [{"elbo": [], "reconstruction": [], "kl": [], "diverged": False} for _ in models]
     with one_thread():
         for epoch in range(epochs):
-            rows, xi = [], torch.zeros(k_models, 1, n_obs, width, dtype=vae.DTYPE)
+            xi = torch.zeros(k_models, 1, n_obs, width, dtype=vae.DTYPE)
             for k, (model, generator) in enumerate(zip(models, generators)):
-                perm = torch.randperm(n_obs, generator=generator) if _PERMUTES_FULL_BATCH else torch.arange(n_obs)
-                rows.append(perm)
                 xi[k, :, :, :model.latent_dim] = torch.randn((1, n_obs, model.latent_dim), generator=generator,
                                                              dtype=vae.DTYPE)
-            reconstruction, kl = batched(params, buffers, x[torch.stack(rows)], xi)  # each (K, N_obs)
+            reconstruction, kl = batched(params, buffers, x.expand(k_models, *x.shape), xi)  # one full batch, in order  # each (K, N_obs)
             elbo = (reconstruction - kl).mean(dim=1)  # (K,)
             optimizer.zero_grad()
             (-elbo).sum().backward()  # we minimise -elbo, model by model

@@ -1,7 +1,7 @@
 """Figures of section 3 (the variational autoencoder), over course_lib.vae.
 
 Pure functions compute what a figure shows (``active_dimensions``, ``match_columns``,
-``fraction_in_holes``, ``latent_scores``, ...); ``plot_*`` functions draw it and return the
+``latent_scores``, ...); ``plot_*`` functions draw it and return the
 figure. The explorers of the chapter are in :mod:`course_lib.vae_explorers`. Digit images
 are tiled into one mosaic per panel: one ``imshow`` is much faster to render than one axis
 per image.
@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import vae
+from course_lib.latent import fraction_in_holes, nearest_distance  # noqa: F401 (the pages' names)
 from course_lib.linear import as_matrix
 from course_lib.plotting import PALETTE, emptiest_corner
 
@@ -80,26 +81,6 @@ def interleave_rows(x, x_hat, n_cols: int) -> np.ndarray:
                          f"got {x.shape} and {x_hat.shape}")
     blocks = [np.vstack([x[k:k + n_cols], x_hat[k:k + n_cols]]) for k in range(0, len(x), n_cols)]
     return np.vstack(blocks)
-
-
-def nearest_distance(points, reference) -> np.ndarray:
-    """Euclidean distance from each row of ``points`` to the nearest row of ``reference``."""
-    points, reference = as_matrix(points, "points"), as_matrix(reference, "reference")
-    squared = (points**2).sum(1)[:, None] - 2 * points @ reference.T + (reference**2).sum(1)[None, :]
-    return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
-
-
-def fraction_in_holes(codes, train_codes, test_codes, level: float = 0.95) -> float:
-    """Fraction of ``codes`` lying farther from every training code than ``level`` of the test codes.
-
-    Test images are encoded near training codes; a code farther away than 95% of them lies
-    in a hole of the latent cloud, where the decoder never saw an image. By construction,
-    5% of the test codes themselves are in holes.
-    """
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
-    threshold = np.quantile(nearest_distance(test_codes, train_codes), level)
-    return float(np.mean(nearest_distance(codes, train_codes) > threshold))
 
 
 def plot_random_codes(train_codes, labels, random_codes, decoded, title: str):

@@ -72,18 +72,6 @@ def test_biology_plots():
     assert len(fig.axes) == 5  # 2 x 2 panels and a colour bar
 
 
-def test_nearest_distance_and_holes():
-    rng = np.random.default_rng(0)
-    points, reference = rng.normal(size=(7, 3)), rng.normal(size=(11, 3))
-    brute = np.array([min(np.linalg.norm(p - r) for r in reference) for p in points])
-    np.testing.assert_allclose(vf.nearest_distance(points, reference), brute, rtol=1e-10)
-    train, test = rng.uniform(0, 1, size=(500, 2)), rng.uniform(0, 1, size=(200, 2))
-    assert vf.fraction_in_holes(test, train, test) == pytest.approx(0.05, abs=0.006)
-    assert vf.fraction_in_holes(train + 5.0, train, test) == 1.0  # far from every code
-    fig = vf.plot_random_codes(train, np.arange(500) % 10, test[:16], rng.uniform(size=(16, 64)), "codes")
-    assert fig.axes[0].get_xlabel() == "$z_1$"
-
-
 def test_linear_active_dimensions_takes_one_or_many_sigma2():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(500, 5)) * np.sqrt([3.0, 1.0, 0.4, 0.1, 0.05])
@@ -108,3 +96,10 @@ def test_match_columns_undoes_a_signed_permutation():
                                W_ref / np.linalg.norm(W_ref, axis=0), atol=0.02)
     with pytest.raises(ValueError, match="same shape"):
         vf.match_columns(W[:, :3], W_ref)
+
+
+def test_plot_random_codes_labels_its_axes():
+    rng = np.random.default_rng(0)
+    train, test = rng.uniform(0, 1, size=(500, 2)), rng.uniform(0, 1, size=(200, 2))
+    fig = vf.plot_random_codes(train, np.arange(500) % 10, test[:16], rng.uniform(size=(16, 64)), "codes")
+    assert fig.axes[0].get_xlabel() == "$z_1$"

@@ -9,7 +9,7 @@ import torch
 
 from course_lib import vae
 from course_lib import variational_em as vem
-from course_lib import vae_figures as vf
+from course_lib import latent
 from course_lib.checks._core import Case, check_function
 
 __all__ = [
@@ -32,10 +32,10 @@ def nearest_distance(student) -> None:
     cases = [Case((np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [6.0, 8.0]])), description="3-4-5 triangle: 5"),
              Case((rng.normal(size=(6, 2)), rng.normal(size=(9, 2))), description="6 points, 9 codes in R^2"),
              Case((rng.normal(size=(4, 5)), rng.normal(size=(3, 5))), description="4 points, 3 codes in R^5")]
-    hints = {"the squared distance: take the square root": lambda p, r: vf.nearest_distance(p, r) ** 2,
+    hints = {"the squared distance: take the square root": lambda p, r: latent.nearest_distance(p, r) ** 2,
              "the distance to the farthest code, not the nearest":
                  lambda p, r: np.sqrt(((p[:, None] - r[None]) ** 2).sum(-1)).max(1)}
-    check_function(student, vf.nearest_distance, cases, name="nearest_distance",
+    check_function(student, latent.nearest_distance, cases, name="nearest_distance",
                    what="min_j ||p_i - r_j|| for each point", hints=hints)
 
 
