@@ -133,8 +133,10 @@ def draw_reconstructions(fig, rows: dict, title: str = "") -> None:
     if len(counts) != 1 or any(images.ndim != 2 or images.shape[1] != 64 for images in rows.values()):
         raise ValueError("rows must map names to arrays of the same shape (k, 64)")
     axes = np.asarray(fig.subplots(len(rows), counts.pop())).reshape(len(rows), -1)
-    for (name, images), row in zip(rows.items(), axes):
+    for number, ((name, images), row) in enumerate(zip(rows.items(), axes), start=1):
         plotting.show_images(row, np.clip(images, 0, 1))
         row[0].text(-1, 3.5, name, ha="right", va="center", fontsize=9)
+        for ax in row:
+            ax.set_label(f"row {number}: {name}")  # the alt text's words for the row
     if title:
         fig.suptitle(title)

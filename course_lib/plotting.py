@@ -42,8 +42,8 @@ def describe_figure(fig) -> str:
         if not ax.get_visible() or (not ax.has_data() and not ax.get_title()):
             continue
         title = ax.get_title() or ax.get_title(loc="left")
-        if not ax.axison:  # an image panel (a digit, a grid of samples)
-            parts.append(title or "image")
+        if not ax.axison:  # an image panel (a digit, a grid of samples), named by its title
+            parts.append(title or ax.get_label() or "image")  # or by its (unshown) label
             continue
         if ax.get_label() == "<colorbar>":
             continue

@@ -95,3 +95,10 @@ def test_backprop_loss_curves():
     _labelled(fig)
     with pytest.raises(ValueError, match="non-empty"):
         backprop_figures.draw_loss_curves(Figure().subplots(), {"by hand": []}, "t")
+
+
+def test_reconstruction_rows_are_named_in_the_alt_text():
+    rng = np.random.default_rng(0)
+    fig = Figure()
+    nn_figures.draw_reconstructions(fig, {"test image": rng.random((4, 64)), "PCA": rng.random((4, 64))}, "m = 5")
+    assert plotting.describe_figure(fig) == "m = 5. row 1: test image; row 2: PCA"
