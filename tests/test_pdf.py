@@ -96,3 +96,33 @@ def test_solutions_are_printed(pdf_text):
                 if words not in body:
                     missing.append(f"{file}: {words!r}")
     assert not missing, "solutions missing from the PDF:\n" + "\n".join(missing)
+
+
+# Every element shown by an opened <details> (a solution, a hidden cell's code), as printed.
+HIDDEN_AT_PRINT = """() => Array.from(document.querySelectorAll('details[open] > summary ~ *'))
+  .filter(e => { const s = getComputedStyle(e); return s.animationName !== 'none' || s.opacity !== '1'; })
+  .map(e => e.textContent.trim().slice(0, 60))"""
+
+
+def test_opened_solutions_are_visible_when_printed(built_book, chromium):
+    """An opened <details> fades in (an animation from opacity 0); a print catches its first
+    frame, so a solution's code printed as an empty box. pdf.py's print style stops that."""
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import pdf
+
+    page_with_solutions = built_book / "book" / "03_2b_sigma2_latent_dim.html"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True,
+                                             args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        page.goto(page_with_solutions.as_uri())
+        page.wait_for_load_state("networkidle")
+        page.add_style_tag(content=pdf.PRINT_CSS)
+        page.evaluate(pdf.PREPARE)
+        page.emulate_media(media="print")
+        assert page.evaluate("() => document.querySelectorAll('details[open]').length") >= 2
+        hidden = page.evaluate(HIDDEN_AT_PRINT)
+        browser.close()
+    assert not hidden, f"printed while fading in (opacity 0 at the first frame): {hidden}"

@@ -44,6 +44,9 @@ PRINT_CSS = """
   max-width: none !important; width: 100% !important; margin: 0 !important; padding: 0 !important; }
 body { font-size: 10.5pt; }
 details > summary { list-style: none; }
+/* Opened details fade in (myst-nb, sphinx-design, togglebutton): a print catches the first
+   frame of that animation, opacity 0, and a solution's code would print as an empty box. */
+*, *::before, *::after { animation: none !important; transition: none !important; }
 pre { white-space: pre-wrap !important; word-break: break-word; }
 """
 
