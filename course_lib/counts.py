@@ -243,7 +243,7 @@ def fit(model: CountVAE, counts, epochs: int = 300, lr: float = 2e-2, batch_size
 
 
 # ---------------------------------------------------------------------------------------
-# The page's experiment: three decoders on the same encoder
+# The page's experiment: three decoders, each on an encoder of the same architecture
 # ---------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CountsSettings:
@@ -264,7 +264,7 @@ DECODERS = ("Gaussian", "Poisson", "negative binomial")
 
 
 def fit_decoders(counts_train, log_train, latent_dim: int, settings: CountsSettings = CountsSettings()) -> dict:
-    """Fit the three VAEs of the page with the same encoder, seed and training schedule.
+    """Fit the page's three VAEs, each with an encoder of the same architecture, seed and schedule.
 
     ``counts_train`` (N_obs, n) are the counts of the count models; ``log_train`` the same
     cells log-normalised and standardised, for the Gaussian VAE (learned sigma2). Returns

@@ -37,6 +37,31 @@ def type_accuracy(z_train, type_train, z_test, type_test, n_neighbors: int = 15)
     return scores["type_accuracy"]
 
 
+def type_predictions(z_train, type_train, z_test, n_neighbors: int = 15) -> np.ndarray:
+    """The majority type of each test code's k nearest training codes (the vote of
+    :func:`type_accuracy`), shape (N_test,): per cell, for a paired comparison of two methods."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    z_train, z_test = as_array(z_train, "z_train"), as_array(z_test, "z_test")
+    return KNeighborsClassifier(n_neighbors).fit(z_train, np.asarray(type_train)).predict(z_test)
+
+
+def mcnemar_p(right_a, right_b) -> float:
+    """Exact two-sided McNemar p-value for two methods scored on the same cells.
+
+    ``right_a`` and ``right_b`` are booleans per cell (the method got it right). Only the
+    discordant cells count: under "equally accurate", the b cells right only for A among the
+    b + c discordant ones are Binomial(b + c, 1/2).
+    """
+    from scipy.stats import binomtest
+
+    right_a, right_b = np.asarray(right_a, bool), np.asarray(right_b, bool)
+    if right_a.shape != right_b.shape or right_a.ndim != 1:
+        raise ValueError("right_a and right_b must be 1-D and of the same length (the same cells)")
+    only_a, only_b = int(np.sum(right_a & ~right_b)), int(np.sum(right_b & ~right_a))
+    return 1.0 if only_a + only_b == 0 else float(binomtest(only_a, only_a + only_b, 0.5).pvalue)
+
+
 def plot_counts(summary: dict):
     """Three panels: the distribution of the counts, variance against mean per gene, library sizes."""
     import matplotlib.pyplot as plt

@@ -232,3 +232,18 @@ def test_count_summary_and_figures():
     z = rng.normal(size=(40, 2)) + 10.0 * labels[:, None]
     assert cf.type_accuracy(z[:30], labels[:30], z[30:], labels[30:], 3) == 1.0
     assert cf.type_accuracy(z[:30], labels[:30], z[30:], 1 - labels[30:], 3) == 0.0
+    predicted = cf.type_predictions(z[:30], labels[:30], z[30:], 3)
+    assert np.mean(predicted == labels[30:]) == cf.type_accuracy(z[:30], labels[:30], z[30:], labels[30:], 3)
+
+
+def test_mcnemar_p_against_the_binomial_by_hand():
+    from course_lib import counts_figures as cf
+
+    # 1 cell right only for A, 5 right only for B, 4 right for both: p = 2 (1 + 6) / 2^6
+    a = np.array([1, 0, 0, 0, 0, 0, 1, 1, 1, 1], bool)
+    b = np.array([0, 1, 1, 1, 1, 1, 1, 1, 1, 1], bool)
+    assert cf.mcnemar_p(a, b) == pytest.approx(14 / 64)
+    assert cf.mcnemar_p(b, a) == pytest.approx(14 / 64)
+    assert cf.mcnemar_p(a, a) == 1.0
+    with pytest.raises(ValueError, match="same length"):
+        cf.mcnemar_p(a, b[:5])
