@@ -31,13 +31,17 @@ def draw_bands(ax, x_train, y_train, x_grid, mean, std, title=""):
 
 
 def plot_comparison(x_train, y_train, x_grid, point, mean, std, xlabel, ylabel, title):
-    """Left: a deterministic network's point predictions; right: the Bayesian network's bands."""
+    """Left: a deterministic network's point predictions; right: the Bayesian network's bands, titled
+    with the ratio of their mean width off the shaded data range to that on it (the alt text)."""
     fig = plt.figure(figsize=(9.0, 3.6), layout="constrained")
     left, right = fig.subplots(1, 2, sharey=True)
     left.plot(np.ravel(x_train), y_train, "k.", ms=3, label="training data")
     left.plot(x_grid, point, color="#D55E00", label="prediction")
-    left.set_title("Deterministic network")
-    draw_bands(right, x_train, y_train, x_grid, mean, std, title="Bayesian network")
+    left.set_title("Deterministic network\n(no band: equally sure everywhere)")
+    inside = (x_grid >= np.min(x_train)) & (x_grid <= np.max(x_train))
+    wider = (f"\n(band {np.mean(std[~inside]) / np.mean(std[inside]):.1f} times as wide off the data)"
+             if inside.any() and not inside.all() else "")
+    draw_bands(right, x_train, y_train, x_grid, mean, std, title=f"Bayesian network{wider}")
     for ax in (left, right):
         ax.axvspan(np.min(x_train), np.max(x_train), color="0.92", zorder=-1)
         ax.set_xlabel(xlabel)
