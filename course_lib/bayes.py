@@ -255,7 +255,7 @@ def fit(model, x, y, epochs=6000, lr=0.05, n_mc=128, batch_size=None, seed=0, kl
     n_mc : int
         M, draws per gradient. The default 128 is not the lecture's M = 1: it is what the exact
         check of 03_5 needs (1e4 to 1e5 draws in all, more for correlated inputs), and M draws cost
-        little more than one here, where a step costs mostly fixed overhead.
+        far less than M times one here, where a step costs mostly fixed overhead.
     batch_size : int or None
         None: full batch. Otherwise N_B = ceil(N / batch_size) batches per epoch.
     kl_weight : float or None

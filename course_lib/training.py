@@ -199,13 +199,14 @@ def train(loss_terms: Callable, params, n_obs: int, *, epochs: int, lr: float, o
             with torch.no_grad():
                 for s, p in zip(sums, params):
                     p.copy_(s / n_settle)
-    _stop(history, objective, watched, tol, change, epochs, name)
+    _stop(history, objective, watched, tol, change, epochs, name, n_settle, average)
     history["seconds"] = time.perf_counter() - start
     return history
 
 
-def _stop(history, objective, watched, tol, change, epochs, name) -> None:
-    """Write the stop reason into ``history`` and warn when the run did not converge."""
+def _stop(history, objective, watched, tol, change, epochs, name, n_settle=0, average=False) -> None:
+    """Write the stop reason into ``history`` and warn when the run did not converge; a converged
+    run with a settling phase says after how many epochs the criterion held, then the rest."""
     criterion = f"relative change of the {watched} <= tol = {tol:g}" if tol else ""
     if history["diverged"]:
         history["stop_reason"] = f"diverged: {objective} became {history[objective][-1]} at epoch {history['epochs']}"
@@ -214,7 +215,10 @@ def _stop(history, objective, watched, tol, change, epochs, name) -> None:
         history["stop_reason"] = f"no criterion (tol=None): ran the {history['epochs']} epochs asked"
         return
     elif history["converged"]:
-        history["stop_reason"] = f"converged: {criterion} ({change:.1e}), after {history['epochs']} epochs"
+        settled = (f", then {n_settle} epochs of decreasing lr{' with averaged iterates' if average else ''} "
+                   f"({history['epochs']} in all)") if n_settle else ""
+        history["stop_reason"] = (f"converged: {criterion} ({change:.1e}), after {history['epochs'] - n_settle} "
+                                  f"epochs{settled}")
         return
     else:
         history["stop_reason"] = (f"not converged: {criterion} not reached (last change {change:.1e}) "

@@ -114,6 +114,19 @@ def test_settle_phase_decays_lr_and_averages_the_iterates():
     assert theta.item() == pytest.approx(np.mean(iterates), rel=1e-12)
 
 
+def test_a_converged_run_with_a_settle_phase_says_when_the_criterion_held():
+    """The criterion is checked in phase 1 only: the stop reason counts the two phases apart."""
+    theta, loss_terms = _quadratic(torch.tensor([1.0, -2.0], dtype=torch.float64))
+    history = training.train(loss_terms, [theta], 1, epochs=5000, lr=0.1, optimizer="gd", tol=1e-6, window=5,
+                             settle=1.5, average=True)
+    phase_1 = next(k for k in range(10, len(history["loss"]) + 1)
+                   if training.relative_change(history["loss"][:k], 5) <= 1e-6)
+    assert history["converged"] and history["epochs"] == phase_1 + round(1.5 * phase_1)
+    assert history["stop_reason"].endswith(
+        f"after {phase_1} epochs, then {round(1.5 * phase_1)} epochs of decreasing lr with averaged iterates "
+        f"({history['epochs']} in all)")
+
+
 def test_check_settings_names_the_expected_dataclass():
     import dataclasses
 
