@@ -27,10 +27,13 @@ test: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab book/
 
-# Times every notebook, the book build, the training loops and the explorers on this
-# machine, and prepends a dated table to benchmarks/results.md (not a test: never fails).
+# Times every notebook, the book build (cold, unchanged, after a one-line change), make pdf,
+# the training loops, the explorers and the latent plane on this machine, and prepends a
+# dated table to benchmarks/results.md (not a test: never fails). Parts alone:
+# make benchmark ONLY=book,pdf  (parts: notebooks, book, pdf, training, explorers, latent).
+ONLY ?= notebooks,book,pdf,training,explorers,latent
 benchmark: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --only $(ONLY)
 
 # The book as one PDF (_build/pdf/book.pdf): the pages of `make book`'s HTML build printed
 # by the system Chromium, with no network (tools/pdf.py).

@@ -3,11 +3,9 @@ headless Chromium (the system one), standalone and in the built book, against to
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import statistics
-import time
 from urllib.parse import urljoin
 
 import numpy as np
@@ -15,11 +13,9 @@ import pytest
 import torch
 
 from conftest import CHROMIUM_FLAGS
+from latent_page import moves, torch_decode_from_payload
 from course_lib import latent_explorer as le, nn
 from test_book import served_book  # noqa: F401  (the fixture serving _build/html)
-
-TORCH_PHI = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu,
-             "softplus": torch.nn.functional.softplus, "identity": lambda a: a}
 
 
 def _explorer(activation="tanh", **options):
@@ -28,21 +24,11 @@ def _explorer(activation="tanh", **options):
     return le.latent_explorer(autoencoder.decoder, codes, np.arange(50) % 10, **options)
 
 
-def _torch_decode_from_payload(payload, z):
-    """d(z) in float32 by torch from the weights as the page holds them (base64 float32)."""
-    h = torch.as_tensor(np.asarray(z, dtype=np.float64).reshape(-1, 2), dtype=torch.float32)
-    for layer in payload["layers"]:
-        w = torch.from_numpy(np.frombuffer(base64.b64decode(layer["weight"]), "<f4").copy())
-        b = torch.from_numpy(np.frombuffer(base64.b64decode(layer["bias"]), "<f4").copy())
-        h = TORCH_PHI[layer["activation"]](torch.nn.functional.linear(h, w.reshape(layer["n_out"], layer["n_in"]), b))
-    return h.numpy()
-
-
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "softplus"])
 def test_the_embedded_weights_are_the_decoder(activation):
     explorer = _explorer(activation)
     z = np.random.default_rng(1).normal(size=(7, 2))
-    np.testing.assert_array_equal(_torch_decode_from_payload(explorer.payload, z), explorer.decode(z))
+    np.testing.assert_array_equal(torch_decode_from_payload(explorer.payload, z), explorer.decode(z))
     assert [layer["activation"] for layer in explorer.payload["layers"]] == [activation, "identity"]
 
 
@@ -96,61 +82,6 @@ def browser(chromium):
         browser.close()
 
 
-READ = """(root) => { const c = root.querySelector('canvas[data-role="decoded"]');
-  return {z: c.dataset.z, decoded: c.dataset.decoded}; }"""
-
-# One move by a pointer event at (x, y), timed inside the page from the event to the new image.
-TIMED_MOVE = """([root, x, y]) => { const plane = root.querySelector('[data-role="plane"]');
-  const start = performance.now();
-  plane.dispatchEvent(new PointerEvent('pointerdown', {clientX: x, clientY: y, bubbles: true}));
-  plane.dispatchEvent(new PointerEvent('pointerup', {clientX: x, clientY: y, bubbles: true}));
-  return performance.now() - start; }"""
-
-
-def _moves(page, root):
-    """Move the point to 30 places (clicks, a drag, keys, the path); compare each d(z) with torch
-    run on the weights the page holds."""
-    payload = json.loads(root.locator('script[type="application/json"]').text_content())
-    plane = root.locator('[data-role="plane"]')
-    box = plane.bounding_box()
-    axes = payload["axes_box"]
-    rng = np.random.default_rng(0)
-    seen, worst, in_page, round_trip = [], 0.0, [], []
-    targets = [(box["x"] + box["width"] * rng.uniform(axes[0], axes[2]),
-                box["y"] + box["height"] * (1 - rng.uniform(axes[1], axes[3]))) for _ in range(20)]
-
-    def check():
-        nonlocal worst
-        state = root.evaluate(READ)
-        z = [float(v) for v in state["z"].split(",")]
-        decoded = np.array([float(v) for v in state["decoded"].split(",")])
-        worst = max(worst, float(np.abs(decoded - _torch_decode_from_payload(payload, z)[0]).max()))
-        seen.append(state["decoded"])
-
-    for x, y in targets:
-        start = time.perf_counter()
-        page.mouse.click(x, y)
-        round_trip.append(time.perf_counter() - start)
-        check()
-    page.mouse.move(*targets[0])
-    page.mouse.down()
-    page.mouse.move(*targets[1], steps=3)
-    page.mouse.up()
-    check()
-    for key in ("ArrowRight", "ArrowUp", "Shift+ArrowLeft", "ArrowDown"):
-        page.keyboard.press(key)  # the plane has the focus since the clicks
-        check()
-    path = root.locator('input[data-role="path"]')
-    if path.count():
-        for value in ("25", "50", "75", "100"):
-            path.fill(value)
-            check()
-    for x, y in targets[:10]:
-        in_page.append(root.evaluate(f"(root) => ({TIMED_MOVE})([root, {x}, {y}])"))
-        check()
-    return seen, worst, in_page, round_trip
-
-
 def test_the_page_decodes_like_torch_standalone(browser):
     explorer = _explorer(prior=True, path=(0, 1))
     page = browser.new_page()
@@ -158,9 +89,9 @@ def test_the_page_decodes_like_torch_standalone(browser):
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.set_content(f"<html><body>{explorer.to_html()}</body></html>")
     root = page.locator("div.course-latent-explorer")
-    seen, worst, in_page, _ = _moves(page, root)
+    seen, worst, in_page, _ = moves(page, root)
     np.testing.assert_array_equal(  # the page holds this decoder's weights
-        _torch_decode_from_payload(explorer.payload, [[0.3, -0.2]]), explorer.decode([[0.3, -0.2]]))
+        torch_decode_from_payload(explorer.payload, [[0.3, -0.2]]), explorer.decode([[0.3, -0.2]]))
     assert not errors
     assert len(seen) >= 20 and len(set(seen)) >= 20  # every move changed the image
     assert worst < 1e-4, f"largest difference from torch {worst:.2e}"
@@ -182,7 +113,7 @@ def test_the_book_pages_decode_like_torch(built_book, served_book, browser):
         for root in page.locator("div.course-latent-explorer").all():
             found += 1
             root.scroll_into_view_if_needed()
-            seen, worst, in_page, round_trip = _moves(page, root)
+            seen, worst, in_page, round_trip = moves(page, root)
             report.append(f"{name}: {len(seen)} moves, largest difference {worst:.1e}, "
                           f"{statistics.median(in_page):.2f} ms per move in the page (max {max(in_page):.2f}), "
                           f"{1000 * statistics.median(round_trip):.0f} ms per click from Playwright")

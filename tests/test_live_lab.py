@@ -1,18 +1,23 @@
 """Live tests in a real browser, on JupyterLab serving copies of the book's notebooks:
 
-* a chapter notebook runs, a slider of its explorer is moved, and the figure changes (the
-  kernel recomputed it);
+* every kind of explorer is moved live and its figure changes (the kernel recomputed it):
+  an analytic explorer (the learning rate of 02_3: SGD on a quadratic, milliseconds); a
+  precomputed explorer moved to a value of its grid (the bands of 03_6: the frame computed
+  ahead is shown at once) and then off its grid (one more Bayesian network is trained); and
+  the latent plane of 03_1 (d(z) decoded by torch in the kernel);
 * a page's MyST markup renders as in the book (jupyterlab-myst): an admonition, a dropdown
   and citations are MyST elements, not the raw ```{admonition} text; the notebook is not
   trusted (a fresh copy), which jupyterlab-myst needs only for inline {eval} results.
 
-In both, every request the page makes must stay on the local server: any other is aborted
-and fails the test.
+In all, every request the page makes must stay on the local server: any other is aborted
+and fails the test. The notebooks are the fastest of their kind (03_6 and 03_1 run in about
+10 s cold).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -29,6 +34,10 @@ from conftest import CHROMIUM_FLAGS, ROOT
 
 # A chapter whose explorer is analytic (the learning-rate explorer), so that the test is quick.
 NOTEBOOK = "02_3_optimisation.ipynb"
+# A precomputed explorer whose slider trains a model off its grid (the predictive bands).
+BANDS_NOTEBOOK = "03_6_bayesian_neural_network.ipynb"
+# A latent plane (the autoencoder's, m = 2).
+LATENT_NOTEBOOK = "03_1_motivations.ipynb"
 # A page with a tip admonition, a dropdown admonition and {cite} roles (its markdown is
 # rendered without running any cell).
 MYST_NOTEBOOK = "04_how_easy_is_it_to_encode.ipynb"
@@ -54,7 +63,7 @@ def _free_port() -> int:
 def lab(tmp_path):
     """JupyterLab on a free local port with a token, serving a copy of the notebook (so
     that nothing it saves touches the book), stopped with its kernels at the end."""
-    for notebook in (NOTEBOOK, MYST_NOTEBOOK):
+    for notebook in (NOTEBOOK, MYST_NOTEBOOK, BANDS_NOTEBOOK, LATENT_NOTEBOOK):
         shutil.copy(ROOT / "book" / notebook, tmp_path / notebook)
     # Render every cell, not only those scrolled into view (JupyterLab's default windowing),
     # so that the test can find markup anywhere on the page.
@@ -137,41 +146,116 @@ def _local_only(page, url: str) -> list[str]:
     return outside
 
 
+def _run_notebook(page, url: str, token: str, notebook: str, widget: str):
+    """Open the notebook, run every cell, and return the locator of its first ``widget``."""
+    page.goto(f"{url}/lab/tree/{notebook}?token={token}")
+    page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')",
+                           timeout=60_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    located = page.locator(widget).first
+    located.wait_for(timeout=120_000)
+    located.locator("img").first.wait_for(timeout=30_000)
+    return located
+
+
+def _type(page, readout, value: str) -> None:
+    """Type a value in a slider's editable readout (which moves the slider) and press Enter."""
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(value)
+    page.keyboard.press("Enter")
+
+
+CHANGED = """([root, before]) => { const i = root.querySelector('img');
+  return i && i.getAttribute('src') !== before; }"""
+UPDATED = """(root) => { const s = root.querySelector('.widget-html');
+  return s && s.innerText.includes('updated in') ? s.innerText : null; }"""
+
+
+def _move_explorer(page, widget, readout: int, value: str) -> float:
+    """Move slider ``readout`` of a live explorer to ``value``; wait for a new image, then for
+    the status line that follows it; return the seconds it states."""
+    image = widget.locator("img").first
+    before = image.get_attribute("src")
+    _type(page, widget.locator(".widget-readout").nth(readout), value)
+    handle = widget.element_handle()
+    page.wait_for_function(CHANGED, arg=[handle, before], timeout=90_000)
+    # the status says "computing…" before the image changes, "updated in" after it
+    status = page.wait_for_function(UPDATED, arg=handle, timeout=30_000).json_value()
+    return float(re.search(r"updated in ([0-9.]+) s", status).group(1))
+
+
+def _browser(playwright, chromium):
+    browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS[1:])
+    return browser, browser.new_page(viewport={"width": 1400, "height": 1000})
+
+
 def test_a_slider_recomputes_the_figure_in_jupyterlab(lab, chromium):
+    """The analytic explorer (SGD on the quadratic of 02_3) at a learning rate off its grid."""
     from playwright.sync_api import sync_playwright
 
     url, token = lab
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS[1:])
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        browser, page = _browser(playwright, chromium)
         outside = _local_only(page, url)
-        page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
-        page.wait_for_function("() => window.jupyterapp && document.querySelector('.jp-Notebook')",
-                               timeout=60_000)
-        page.wait_for_function(KERNEL_IDLE, timeout=90_000)
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-        widget = page.locator(".course-explorer-live")
-        widget.wait_for(timeout=90_000)
-        image = widget.locator("img")
-        image.wait_for(timeout=30_000)
-        before = image.get_attribute("src")
-        # The slider's readout is editable: typing a value there moves the slider.
-        readout = widget.locator(".widget-readout").first
-        readout.click()
-        page.keyboard.press("Control+A")
-        page.keyboard.type("0.05")
-        page.keyboard.press("Enter")
-        page.wait_for_function(
-            "([selector, before]) => { const i = document.querySelector(selector);"
-            " return i && i.getAttribute('src') !== before; }",
-            arg=[".course-explorer-live img", before], timeout=60_000)
-        # the status line follows the image (on a busy machine, a moment later)
-        page.wait_for_function(
-            "() => { const s = document.querySelector('.course-explorer-live .widget-html');"
-            " return s && s.innerText.includes('updated in'); }", timeout=30_000)
-        assert readout.inner_text().strip().startswith("0.05")
+        widget = _run_notebook(page, url, token, NOTEBOOK, ".course-explorer-live")
+        seconds = _move_explorer(page, widget, 0, "0.05")
+        assert widget.locator(".widget-readout").first.inner_text().strip().startswith("0.05")
+        print(f"the learning-rate explorer recomputed in {seconds:.2f} s")
         page.wait_for_function(KERNEL_IDLE, timeout=30_000)
         browser.close()
+    assert not outside, f"requests left localhost: {outside}"
+
+
+def test_a_precomputed_explorer_shows_its_frame_and_trains_off_its_grid(lab, chromium):
+    """The bands of 03_6: prior std 10 is on the grid (its frame was computed with the page, so
+    it shows at once); σ² = 0.05 is not (one more network is trained in the kernel)."""
+    from playwright.sync_api import sync_playwright
+
+    from course_lib.bayes_figures import SETTINGS
+
+    assert 10.0 in SETTINGS.prior_std_grid and 0.05 not in SETTINGS.sigma2_grid
+    url, token = lab
+    with sync_playwright() as playwright:
+        browser, page = _browser(playwright, chromium)
+        outside = _local_only(page, url)
+        widget = _run_notebook(page, url, token, BANDS_NOTEBOOK, ".course-explorer-live")
+        precomputed = _move_explorer(page, widget, 1, "10")  # readouts: σ², then prior std
+        trained = _move_explorer(page, widget, 0, "0.05")
+        print(f"bands: a precomputed frame in {precomputed:.2f} s, a new fit in {trained:.2f} s")
+        page.wait_for_function(KERNEL_IDLE, timeout=30_000)
+        browser.close()
+    assert precomputed < 0.5, f"the precomputed frame took {precomputed} s: was it recomputed?"
+    assert trained > precomputed, (trained, precomputed)
+    assert not outside, f"requests left localhost: {outside}"
+
+
+def _number(readout: str) -> float:
+    return float(readout.strip().replace("\u2212", "-"))  # the readout writes minus as U+2212
+
+
+def test_the_latent_plane_decodes_live_in_jupyterlab(lab, chromium):
+    """The latent plane of 03_1: moving z₁ makes the kernel decode a new image d(z)."""
+    from playwright.sync_api import sync_playwright
+
+    url, token = lab
+    with sync_playwright() as playwright:
+        browser, page = _browser(playwright, chromium)
+        outside = _local_only(page, url)
+        widget = _run_notebook(page, url, token, LATENT_NOTEBOOK, ".course-latent-explorer-live")
+        decoded = widget.locator(".widget-vbox img").first  # the plane is the other image
+        before = decoded.get_attribute("src")
+        z1 = widget.locator(".widget-readout").first
+        start = z1.inner_text()
+        _type(page, z1, "-100")  # clamped to the lowest z₁ of the plane
+        page.wait_for_function(
+            "([root, before]) => root.querySelector('.widget-vbox img').getAttribute('src') !== before",
+            arg=[widget.element_handle(), before], timeout=60_000)
+        moved = z1.inner_text()
+        page.wait_for_function(KERNEL_IDLE, timeout=30_000)
+        browser.close()
+    assert _number(moved) < _number(start), (start, moved)
     assert not outside, f"requests left localhost: {outside}"
 
 

@@ -109,15 +109,15 @@ def toc_parts() -> list[tuple[str, list[str]]]:
     return parts
 
 
-def print_pdf(output: Path = OUTPUT) -> dict:
-    """Print every page of _build/html to ``output``; return the timings and page count."""
+def print_pdf(output: Path = OUTPUT, html: Path = HTML) -> dict:
+    """Print every page of the HTML build ``html`` to ``output``; return the page counts."""
     from playwright.sync_api import sync_playwright
     from pypdf import PdfReader, PdfWriter
 
-    if not (HTML / "index.html").exists():
+    if not (html / "index.html").exists():
         sys.exit("no HTML build: run `make book` first")
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    handler = functools.partial(_Quiet, directory=str(HTML))
+    handler = functools.partial(_Quiet, directory=str(html))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
@@ -135,8 +135,8 @@ def print_pdf(output: Path = OUTPUT) -> dict:
                     (base, "data:", "blob:", "about:")) else (left.append(route.request.url), route.abort()))
             files = [(caption, file) for caption, names in toc_parts() for file in names]
             for name in (file for _, file in files):
-                if not (HTML / f"{name}.html").exists():
-                    sys.exit(f"{name}.html is not in _build/html: run `make book` first")
+                if not (html / f"{name}.html").exists():
+                    sys.exit(f"{name}.html is not in {html}: run `make book` first")
             for start in range(0, len(files), TABS):
                 batch = list(zip(tabs, files[start:start + TABS]))
                 for tab, (_, file) in batch:
@@ -191,11 +191,13 @@ def print_pdf(output: Path = OUTPUT) -> dict:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.parse_args(argv)
+    parser.add_argument("--html", type=Path, default=HTML, help="the HTML build to print (default: %(default)s)")
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="the PDF to write (default: %(default)s)")
+    args = parser.parse_args(argv)
     start = time.perf_counter()
-    result = print_pdf()
-    print(f"{OUTPUT.relative_to(ROOT)}: {result['pages']} pages, "
-          f"{OUTPUT.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - start:.0f} s")
+    result = print_pdf(args.output, args.html)
+    print(f"{args.output}: {result['pages']} pages, "
+          f"{args.output.stat().st_size / 1e6:.1f} MB, {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":
