@@ -122,7 +122,7 @@ class LatentExplorer:
 
     def alt(self) -> str:
         what = "test codes coloured by digit" + (", with circles of the prior N(0, I)" if self.prior else "")
-        return (f"Latent plane (z_1 against z_2) of the {what}; choose a point to see the image it decodes to")
+        return (f"Latent plane (z_2 against z_1) of the {what}; choose a point to see the image it decodes to")
 
     # --- the static book ------------------------------------------------------------------
     def to_html(self) -> str:
