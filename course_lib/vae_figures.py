@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 
 from course_lib import vae
-from course_lib.latent import fraction_in_holes, nearest_distance  # noqa: F401 (the pages' names)
 from course_lib.linear import as_matrix
 from course_lib.plotting import PALETTE, emptiest_corner
 
