@@ -181,6 +181,7 @@ def test_fit_defaults_converge_on_correlated_designs(cond, n_features, n_obs, se
     print(f"cond {cond} {kind} p={n_features} N={n_obs}: means {mean_error:.2%}, stds {std_error:.2%}, "
           f"{history['epochs']} epochs, {history['seconds']:.1f} s")
     assert history["converged"] and mean_error < 0.01 and std_error < 0.02
+    assert history["seconds"] < 20  # issue 14's budget (about 8 s at most here, on 2 busy cores)
 
 
 def test_unconverged_fit_warns_and_says_what_to_change():

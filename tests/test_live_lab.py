@@ -7,7 +7,9 @@
   the latent plane of 03_1 (d(z) decoded by torch in the kernel);
 * a page's MyST markup renders as in the book (jupyterlab-myst): an admonition, a dropdown
   and citations are MyST elements, not the raw ```{admonition} text; the notebook is not
-  trusted (a fresh copy), which jupyterlab-myst needs only for inline {eval} results.
+  trusted (a fresh copy), which jupyterlab-myst needs only for inline {eval} results;
+* a paragraph with computed numbers (course_lib.prose.say, in 03_1) shows as rendered
+  Markdown with its numbers and typeset maths, its code cell's input hidden, as in the book.
 
 In all, every request the page makes must stay on the local server: any other is aborted
 and fails the test. The notebooks are the fastest of their kind (03_6 and 03_1 run in about
@@ -254,9 +256,33 @@ def test_the_latent_plane_decodes_live_in_jupyterlab(lab, chromium):
             arg=[widget.element_handle(), before], timeout=60_000)
         moved = z1.inner_text()
         page.wait_for_function(KERNEL_IDLE, timeout=30_000)
+        paragraph = page.evaluate(SAID_PARAGRAPH, SAID_WORDS)
         browser.close()
     assert _number(moved) < _number(start), (start, moved)
+    # A paragraph with computed numbers (course_lib.prose.say) reads as in the book: rendered
+    # Markdown with its numbers and typeset maths, its code hidden.
+    assert paragraph and paragraph["markdown"] and paragraph["input_hidden"], paragraph
+    assert re.match(r"\d+% of the decoded box codes", paragraph["text"]), paragraph["text"]
+    assert not any(raw in paragraph["text"] for raw in ("[[", "$Z$", "prose.say")), paragraph["text"]
+    assert paragraph["math"], "the paragraph's maths is not typeset"
     assert not outside, f"requests left localhost: {outside}"
+
+
+SAID_WORDS = "of the decoded box codes look like a digit"
+# The output of the paragraph cell holding SAID_WORDS: its text, whether it is rendered
+# Markdown, whether its maths is typeset, and whether the cell's input is hidden.
+SAID_PARAGRAPH = """(words) => {
+  const output = Array.from(document.querySelectorAll('.jp-OutputArea-output'))
+      .find(o => o.innerText.includes(words));
+  if (!output) return null;
+  return {
+    text: output.innerText.trim(),
+    // rendered by jupyterlab-myst (MyST, maths by KaTeX) or by JupyterLab's own Markdown
+    markdown: ['jp-RenderedMySTMarkdown', 'jp-RenderedMarkdown'].some(c => output.classList.contains(c)),
+    math: !!output.querySelector('.katex, mjx-container, .MathJax'),
+    input_hidden: !!output.closest('.jp-Cell').querySelector('.jp-InputPlaceholder'),
+  };
+}"""
 
 
 RENDERED_MYST = """() => {
