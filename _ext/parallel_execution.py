@@ -88,8 +88,30 @@ def _module_file(name: str, root: Path) -> Path | None:
     return None
 
 
+def _public_names(path: Path) -> set[str] | None:
+    """The names listed in the module's ``__all__`` (None if it has no literal ``__all__``)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "__all__" for t in node.targets):
+            try:
+                return set(ast.literal_eval(node.value))
+            except ValueError:
+                return None
+    return None
+
+
 def _dependencies(source: str, root: Path, package: str = "course_lib") -> list[Path]:
-    """Every file of the package that ``source`` uses, directly or through other modules."""
+    """Every file of the package that ``source`` uses, directly or through other modules.
+
+    A package that imports its modules by name (``import_module``, as ``checks`` gathers its
+    topics) makes the page depend on those of its modules whose ``__all__`` holds a name the
+    page's code uses (``checks.kl_gaussian`` -> ``checks/bayes.py``), and on every module
+    without an ``__all__``: editing one exercise's check re-executes only its pages.
+    """
+    words = set(re.findall(r"\w+", source))
     todo = [(source, package)]  # (code, the package its relative imports start from)
     seen: dict[Path, bool] = {}
     while todo:
@@ -109,9 +131,10 @@ def _dependencies(source: str, root: Path, package: str = "course_lib") -> list[
                 text = path.read_text(encoding="utf-8")
                 context = module if path.name == "__init__.py" else ".".join(parts[: k - 1])
                 todo.append((text, context))
-                if "import_module(" in text:  # imports by name: count the whole folder
+                if "import_module(" in text:  # imports by name: the modules the page uses
                     for sibling in path.parent.glob("*.py"):
-                        if sibling not in seen:
+                        public = _public_names(sibling)
+                        if sibling not in seen and (public is None or public & words):
                             seen[sibling] = True
                             todo.append((sibling.read_text(encoding="utf-8"), context))
     return sorted(seen)

@@ -28,6 +28,13 @@ MATHJAX_DONE = """() => new Promise(resolve => {
 })"""
 
 
+# Resolves once every finite CSS transition and animation has ended: a link whose colour is
+# still fading in has not its final contrast yet (seen on the first page of a loaded machine).
+SETTLED = """() => Promise.all(document.getAnimations()
+  .filter(a => a.effect && a.effect.getComputedTiming().iterations !== Infinity)
+  .map(a => a.finished.catch(() => null)))"""
+
+
 def _axe_script() -> Path:
     spec = importlib.util.find_spec("axe_playwright_python")
     if spec is None or not spec.submodule_search_locations:
@@ -49,6 +56,7 @@ def test_no_serious_or_critical_accessibility_violation(built_book, served_book,
         assert page.evaluate("document.documentElement.dataset.theme") == scheme, name
         page.evaluate(MATHJAX_DONE)
         page.wait_for_timeout(400)  # the theme marks scrollable code 300 ms after the last change
+        page.evaluate(SETTLED)
         page.add_script_tag(path=str(script))
         for v in page.evaluate(AUDIT, WCAG_TAGS):
             if v["impact"] in ("serious", "critical"):

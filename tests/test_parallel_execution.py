@@ -19,7 +19,8 @@ def _package(tmp_path):
     (lib / "core.py").write_text("X = 1\n")
     (lib / "vae.py").write_text("from .core import X\n")
     (lib / "linear.py").write_text("import numpy\n")
-    (lib / "checks" / "__init__.py").write_text("from importlib import import_module\n")
+    (lib / "checks" / "__init__.py").write_text(
+        "from importlib import import_module\n\ndef __getattr__(name):\n    return import_module(name)\n")
     (lib / "checks" / "nn.py").write_text("from ..linear import numpy\n")
     return lib
 
@@ -38,8 +39,14 @@ def test_dependencies_follow_imports_through_modules_and_relative_imports(tmp_pa
         "course_lib/__init__.py", "course_lib/core.py", "course_lib/vae.py"]
     assert names("import course_lib.linear as linear\n%matplotlib inline") == [
         "course_lib/__init__.py", "course_lib/linear.py"]
-    # a package that imports its modules by name depends on all of them
+    # a package that imports its modules by name: the page depends on those whose __all__
+    # holds a name it uses, and on those without an __all__
     assert "course_lib/linear.py" in names("from course_lib.checks import nn")
+    (tmp_path / "course_lib" / "checks" / "vae.py").write_text("__all__ = ['kl']\nfrom ..core import X\n")
+    (tmp_path / "course_lib" / "checks" / "nn.py").write_text("__all__ = ['grad']\nfrom ..linear import numpy\n")
+    uses_grad = names("from course_lib import checks\nchecks.grad(f)")
+    assert "course_lib/checks/nn.py" in uses_grad and "course_lib/checks/vae.py" not in uses_grad
+    assert "course_lib/checks/vae.py" in names("from course_lib import checks\nchecks.kl(f)")
     assert names("import numpy") == []
 
 
@@ -51,6 +58,27 @@ def test_the_hash_changes_with_the_code_a_page_uses_and_only_with_it(tmp_path):
     assert notebook_code_hash(page, tmp_path) == before
     (lib / "core.py").write_text("X = 2\n")
     assert notebook_code_hash(page, tmp_path) != before
+
+
+def test_a_page_depends_on_the_checks_it_calls_and_on_no_other():
+    """Editing one exercise's check re-executes only the pages that call it."""
+    deps = lambda page: {p.relative_to(ROOT).as_posix() for p in _dependencies(
+        "\n".join("".join(c["source"]) for c in json.loads((ROOT / "book" / page).read_text())["cells"]
+                  if c["cell_type"] == "code"), ROOT)}
+    bayes_page = deps("03_5_variational_bayes.ipynb")
+    assert "course_lib/checks/bayes.py" in bayes_page and "course_lib/checks/_core.py" in bayes_page
+    assert "course_lib/checks/counts.py" not in bayes_page and "course_lib/checks/vae.py" not in bayes_page
+
+
+def test_checks_are_imported_only_when_called():
+    import subprocess
+
+    code = ("import sys\nfrom course_lib import checks\nassert 'course_lib.checks.bayes' not in sys.modules\n"
+            "checks.kl_gaussian\nassert 'course_lib.checks.bayes' in sys.modules\n"
+            "assert 'course_lib.checks.counts' not in sys.modules\n"
+            "assert len(checks.__all__) == len(set(checks.__all__)) == sum(len(checks._listed(t)) for t in checks._TOPICS)")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
 
 
 def test_every_page_of_the_book_is_pre_executed():
