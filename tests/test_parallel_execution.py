@@ -9,7 +9,8 @@ import sys
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "_ext"))
-from parallel_execution import _dependencies, _toc_notebooks, notebook_code_hash  # noqa: E402
+from parallel_execution import (THREAD_VARIABLES, _dependencies, _one_thread_per_kernel,  # noqa: E402
+                                _toc_notebooks, notebook_code_hash)
 
 
 def _package(tmp_path):
@@ -119,3 +120,15 @@ def test_a_page_is_executed_once_and_again_only_when_its_course_lib_code_changes
     (lib / "core.py").write_text("X = 2\n")
     out = run()
     assert "course_lib changed under page.ipynb" in out and "executed 1 notebook(s)" in out
+
+
+def test_kernels_started_in_the_parallel_run_get_one_thread_each(monkeypatch):
+    import os
+
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")  # set by the reader: kept
+    with _one_thread_per_kernel():
+        assert os.environ["OMP_NUM_THREADS"] == os.environ["OPENBLAS_NUM_THREADS"] == "1"
+        assert os.environ["MKL_NUM_THREADS"] == "3"
+    assert "OMP_NUM_THREADS" not in os.environ and os.environ["MKL_NUM_THREADS"] == "3"
