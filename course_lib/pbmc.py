@@ -56,7 +56,8 @@ def load() -> CountsDataset:
     (and ``y``, indices into ``target_labels``) are the file's ``bulk_labels``: the
     sorted population whose bulk profile correlates best with the cell (Zheng et al.).
 
-    How it was processed: the file stores x' = log(1 + 10^4 c / t) (``raw.X``) with t the
+    How it was processed: the file stores x' = log(1 + 10^4 c / t) (``raw.X``, or ``raw/X`` in
+    the anndata layout that scanpy >= 1.12 ships, read alike) with t the
     cell's total count over all genes (``n_counts``), not the counts c. They are recovered
     as c = round(expm1(x') t / 10^4); before rounding every value lies within
     ``max_rounding`` (< 0.1) of an integer (tested).
@@ -64,12 +65,20 @@ def load() -> CountsDataset:
     import h5py
 
     with h5py.File(_pbmc_path(), "r") as f:
-        raw = f["raw.X"]
+        if "raw.X" in f:  # the legacy layout of scanpy < 1.12
+            raw = f["raw.X"]
+            shape = tuple(int(s) for s in raw.attrs["h5sparse_shape"])
+            table = f["obs"][:]
+            obs = {"n_counts": table["n_counts"], "bulk_labels": table["bulk_labels"]}
+            genes = _decode(f["raw.var"]["index"])
+            type_names = _decode(f["uns/bulk_labels_categories"][:])
+        else:  # anndata's encoding, in scanpy >= 1.12 (Python >= 3.12)
+            raw = f["raw/X"]
+            shape = tuple(int(s) for s in raw.attrs["shape"])
+            obs = {"n_counts": f["obs/n_counts"][:], "bulk_labels": f["obs/bulk_labels/codes"][:]}
+            genes = _decode(f["raw/var"][f["raw/var"].attrs["_index"]][:])
+            type_names = _decode(f["obs/bulk_labels/categories"][:])
         data, indices, indptr = raw["data"][:], raw["indices"][:], raw["indptr"][:]
-        shape = tuple(int(s) for s in raw.attrs["h5sparse_shape"])
-        obs = f["obs"][:]
-        genes = _decode(f["raw.var"]["index"])
-        type_names = _decode(f["uns/bulk_labels_categories"][:])
     log_normalised = np.zeros(shape, dtype=np.float64)
     rows = np.repeat(np.arange(shape[0]), np.diff(indptr))
     log_normalised[rows, indices] = data  # the sparse matrix (CSR), made dense

@@ -24,11 +24,11 @@ def test_shapes_types_and_names(pbmc):
 
 def _stored(path):
     with h5py.File(path, "r") as f:
-        raw = f["raw.X"]
+        raw = f["raw.X"] if "raw.X" in f else f["raw/X"]  # scanpy < 1.12, scanpy >= 1.12
         dense = np.zeros((700, 765))
         rows = np.repeat(np.arange(700), np.diff(raw["indptr"][:]))
         dense[rows, raw["indices"][:]] = raw["data"][:]
-        return dense, f["obs"]["n_counts"].astype(float), f["obs"]["n_genes"]
+        return dense, f["obs"]["n_counts"][()].astype(float), f["obs"]["n_genes"][()]
 
 
 def test_recovered_values_were_whole_numbers(pbmc):
