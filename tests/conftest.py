@@ -69,3 +69,15 @@ def pytest_sessionfinish(session, exitstatus):
     if IN_CI and skipped and exitstatus == 0:
         reporter.write_line(f"CI=true and {skipped} test(s) were skipped: failing the run.", red=True)
         session.exitstatus = 1
+
+
+def open_built_page(browser, served_book: str, name: str):
+    """A new page of ``browser`` at the built page ``name`` (loaded), and the list that
+    collects the page's JavaScript errors as they happen."""
+    from urllib.parse import urljoin
+
+    page = browser.new_page(viewport={"width": 1300, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(urljoin(served_book, name), wait_until="load")
+    return page, errors

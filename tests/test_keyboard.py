@@ -10,8 +10,8 @@ would be skipped by the second Tab).
 from __future__ import annotations
 
 import json
-from urllib.parse import urljoin
 
+from conftest import open_built_page
 from test_book import _pages, browser, served_book  # noqa: F401  (shared fixtures)
 
 ACTIVE = "(element) => document.activeElement === element"
@@ -116,10 +116,7 @@ def test_every_control_works_by_keyboard_alone(built_book, served_book, browser)
         if not any(selector.split(".", 1)[1] in text for _, selector, _ in kinds):
             continue
         name = path.relative_to(built_book).as_posix()
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        errors = []
-        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-        page.goto(urljoin(served_book, name), wait_until="load")
+        page, errors = open_built_page(browser, served_book, name)
         for kind, selector, operate in kinds:
             for k, root in enumerate(page.locator(selector).all()):
                 found[kind] += 1

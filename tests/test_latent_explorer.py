@@ -6,13 +6,12 @@ from __future__ import annotations
 import json
 import re
 import statistics
-from urllib.parse import urljoin
 
 import numpy as np
 import pytest
 import torch
 
-from conftest import CHROMIUM_FLAGS
+from conftest import CHROMIUM_FLAGS, open_built_page
 from latent_page import moves, torch_decode_from_payload
 from course_lib import latent_explorer as le, nn
 from test_book import served_book  # noqa: F401  (the fixture serving _build/html)
@@ -106,10 +105,7 @@ def test_the_book_pages_decode_like_torch(built_book, served_book, browser):
         if "course-latent-explorer" not in path.read_text(encoding="utf-8"):
             continue
         name = path.relative_to(built_book).as_posix()
-        page = browser.new_page(viewport={"width": 1300, "height": 1000})
-        errors = []
-        page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-        page.goto(urljoin(served_book, name), wait_until="load")
+        page, errors = open_built_page(browser, served_book, name)
         for root in page.locator("div.course-latent-explorer").all():
             found += 1
             root.scroll_into_view_if_needed()
