@@ -1,14 +1,32 @@
-"""Where codes lie in a latent space: the distance to the nearest training code, and the
-share of codes that fall in the holes of the training codes' cloud (section 3.1).
+"""Where codes lie in a latent space: the distance to the nearest training code, the share
+of codes that fall in the holes of the training codes' cloud, and the random codes and the
+autoencoder of section 3.1 (whose page trains and judges them; the VAE page, 3.2, does the
+same again to compare, with these very settings).
 
 A method module: numpy only, no figures (:mod:`course_lib.vae_figures` draws them).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from course_lib.core import as_array
+from course_lib.core import as_array, check_count
+
+
+@dataclass(frozen=True)
+class AutoencoderSettings:
+    """The autoencoder of section 3.1: m = 2, one hidden layer, a fixed budget of epochs."""
+
+    latent_dim: int = 2
+    hidden: tuple = (64,)
+    epochs: int = 500
+    lr: float = 1e-2
+    seed: int = 0
+
+
+AUTOENCODER = AutoencoderSettings()
 
 
 def nearest_distance(points, reference) -> np.ndarray:
@@ -29,3 +47,18 @@ def fraction_in_holes(codes, train_codes, test_codes, level: float = 0.95) -> fl
         raise ValueError(f"level must lie strictly between 0 and 1, got {level}")
     threshold = np.quantile(nearest_distance(test_codes, train_codes), level)
     return float(np.mean(nearest_distance(codes, train_codes) > threshold))
+
+
+def random_codes(train_codes, n_shown: int = 16, n: int = 2000, seed: int = 0):
+    """The random codes of section 3.1, drawn in this order from one generator: ``n_shown``
+    uniform in the box of the training codes (the figure's), then ``n`` more uniform in the
+    box and ``n`` from the standard normal. Returns (shown, {"box": ..., "gaussian": ...})."""
+    train_codes = as_array(train_codes, "train_codes")
+    check_count("n_shown", n_shown)
+    check_count("n", n)
+    rng = np.random.default_rng(seed)
+    low, high = train_codes.min(axis=0), train_codes.max(axis=0)
+    shown = rng.uniform(low, high, size=(n_shown, train_codes.shape[1]))
+    many = {"box": rng.uniform(low, high, size=(n, train_codes.shape[1])),
+            "gaussian": rng.normal(size=(n, train_codes.shape[1]))}
+    return shown, many
