@@ -48,6 +48,8 @@ details > summary { list-style: none; }
    frame of that animation, opacity 0, and a solution's code would print as an empty box. */
 *, *::before, *::after { animation: none !important; transition: none !important; }
 pre { white-space: pre-wrap !important; word-break: break-word; }
+/* A hidden cell's toggle ("Hide code cell source") means nothing on paper: its code shows. */
+details.above-input > summary, details.below-input > summary { display: none !important; }
 /* A code cell shorter than a page starts on the page that can hold it, not as an empty box. */
 div.cell_input, div.cell_output, figure, img { break-inside: avoid; }
 """
