@@ -18,6 +18,7 @@ and fails the test. The notebooks are the fastest of their kind (03_6 and 03_1 r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -193,41 +194,42 @@ def _browser(playwright, chromium):
     return browser, browser.new_page(viewport={"width": 1400, "height": 1000})
 
 
-def test_a_slider_recomputes_the_figure_in_jupyterlab(lab, chromium):
-    """The analytic explorer (SGD on the quadratic of 02_3) at a learning rate off its grid."""
+@contextlib.contextmanager
+def _live(lab, chromium, notebook: str, selector: str):
+    """A browser on the JupyterLab of ``lab`` with ``notebook`` run top to bottom: yields the
+    page, its first ``selector`` widget and the list of requests that left localhost (to be
+    checked after the block, once the kernel is idle again and the browser closed)."""
     from playwright.sync_api import sync_playwright
 
     url, token = lab
     with sync_playwright() as playwright:
         browser, page = _browser(playwright, chromium)
         outside = _local_only(page, url)
-        widget = _run_notebook(page, url, token, NOTEBOOK, ".course-explorer-live")
-        seconds = _move_explorer(page, widget, 0, "0.05")
-        assert widget.locator(".widget-readout").first.inner_text().strip().startswith("0.05")
-        print(f"the learning-rate explorer recomputed in {seconds:.2f} s")
+        yield page, _run_notebook(page, url, token, notebook, selector), outside
         page.wait_for_function(KERNEL_IDLE, timeout=30_000)
         browser.close()
+
+
+def test_a_slider_recomputes_the_figure_in_jupyterlab(lab, chromium):
+    """The analytic explorer (SGD on the quadratic of 02_3) at a learning rate off its grid."""
+    with _live(lab, chromium, NOTEBOOK, ".course-explorer-live") as (page, widget, outside):
+        seconds = _move_explorer(page, widget, 0, "0.05")
+        readout = widget.locator(".widget-readout").first.inner_text().strip()
+    assert readout.startswith("0.05"), readout
+    print(f"the learning-rate explorer recomputed in {seconds:.2f} s")
     assert not outside, f"requests left localhost: {outside}"
 
 
 def test_a_precomputed_explorer_shows_its_frame_and_trains_off_its_grid(lab, chromium):
     """The bands of 03_6: prior std 10 is on the grid (its frame was computed with the page, so
     it shows at once); σ² = 0.05 is not (one more network is trained in the kernel)."""
-    from playwright.sync_api import sync_playwright
-
     from course_lib.bayes_figures import SETTINGS
 
     assert 10.0 in SETTINGS.prior_std_grid and 0.05 not in SETTINGS.sigma2_grid
-    url, token = lab
-    with sync_playwright() as playwright:
-        browser, page = _browser(playwright, chromium)
-        outside = _local_only(page, url)
-        widget = _run_notebook(page, url, token, BANDS_NOTEBOOK, ".course-explorer-live")
+    with _live(lab, chromium, BANDS_NOTEBOOK, ".course-explorer-live") as (page, widget, outside):
         precomputed = _move_explorer(page, widget, 1, "10")  # readouts: σ², then prior std
         trained = _move_explorer(page, widget, 0, "0.05")
-        print(f"bands: a precomputed frame in {precomputed:.2f} s, a new fit in {trained:.2f} s")
-        page.wait_for_function(KERNEL_IDLE, timeout=30_000)
-        browser.close()
+    print(f"bands: a precomputed frame in {precomputed:.2f} s, a new fit in {trained:.2f} s")
     assert precomputed < 0.5, f"the precomputed frame took {precomputed} s: was it recomputed?"
     assert trained > precomputed, (trained, precomputed)
     assert not outside, f"requests left localhost: {outside}"
@@ -239,13 +241,7 @@ def _number(readout: str) -> float:
 
 def test_the_latent_plane_decodes_live_in_jupyterlab(lab, chromium):
     """The latent plane of 03_1: moving z₁ makes the kernel decode a new image d(z)."""
-    from playwright.sync_api import sync_playwright
-
-    url, token = lab
-    with sync_playwright() as playwright:
-        browser, page = _browser(playwright, chromium)
-        outside = _local_only(page, url)
-        widget = _run_notebook(page, url, token, LATENT_NOTEBOOK, ".course-latent-explorer-live")
+    with _live(lab, chromium, LATENT_NOTEBOOK, ".course-latent-explorer-live") as (page, widget, outside):
         decoded = widget.locator(".widget-vbox img").first  # the plane is the other image
         before = decoded.get_attribute("src")
         z1 = widget.locator(".widget-readout").first
@@ -255,9 +251,7 @@ def test_the_latent_plane_decodes_live_in_jupyterlab(lab, chromium):
             "([root, before]) => root.querySelector('.widget-vbox img').getAttribute('src') !== before",
             arg=[widget.element_handle(), before], timeout=60_000)
         moved = z1.inner_text()
-        page.wait_for_function(KERNEL_IDLE, timeout=30_000)
         paragraph = page.evaluate(SAID_PARAGRAPH, SAID_WORDS)
-        browser.close()
     assert _number(moved) < _number(start), (start, moved)
     # A paragraph with computed numbers (course_lib.prose.say) reads as in the book: rendered
     # Markdown with its numbers and typeset maths, its code hidden.
